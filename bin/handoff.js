@@ -3,6 +3,7 @@
 // The `handoff` command. TypeScript sources are loaded through tsx so `npx handoff` works right
 // after `npm install`, with no build step to forget.
 require('tsx/cjs/api').register();
+
 require('../src/cli.ts')
   .main(process.argv.slice(2))
   .then((code) => {

@@ -1,0 +1,64 @@
+/**
+ * The `handoff` command: one entry point, one small module per subcommand. Each command returns
+ * its exit code; a ConfigError prints one line naming the bad variable and exits 2.
+ */
+import { ConfigError } from './config-error';
+
+/**
+ * Subcommands load lazily (the simulator should not pay for the Temporal worker's native module).
+ * require() rather than import(): the sources run through tsx's CommonJS loader.
+ */
+function load<T>(modulePath: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(modulePath) as T;
+}
+
+type Command = { summary: string; run: (argv: string[]) => Promise<number> };
+
+const COMMANDS: Record<string, Command> = {
+  dev: {
+    summary: 'start the local stack: Temporal dev server (Web UI :8233) and the CXone simulator',
+    run: async (argv) => load<typeof import('./commands/dev')>('./commands/dev').runDev(argv),
+  },
+  sim: {
+    summary: 'run the CXone simulator (--port N, default 8787; binds 127.0.0.1)',
+    run: async (argv) => load<typeof import('./commands/sim')>('./commands/sim').runSim(argv),
+  },
+  'temporal-path': {
+    summary: 'print the absolute path of an executable Temporal CLI (building it once if needed)',
+    run: async (argv) => load<typeof import('./commands/temporal-path')>('./commands/temporal-path').runTemporalPath(argv),
+  },
+  'dev-server': {
+    summary: 'run only the Temporal dev server with the project search attributes (--port, --ui-port, --db)',
+    run: async (argv) => load<typeof import('./commands/dev-server')>('./commands/dev-server').runDevServerOnly(argv),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: handoff <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** Run the CLI; resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`handoff: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`handoff ${name}: configuration error: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

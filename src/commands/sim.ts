@@ -1,0 +1,46 @@
+/** `handoff sim`: run the CXone simulator in the foreground until Ctrl-C. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config-error';
+import { createLogger } from '../log';
+import { startSimulator } from '../sim';
+import { Lifecycle } from './lifecycle';
+
+function intOption(name: string, raw: string | undefined, fallback: number, min = 0): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new ConfigError(name, `${name} must be an integer ≥ ${min} (got "${raw}")`);
+  return n;
+}
+
+export async function runSim(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string' },
+      'token-ttl': { type: 'string' },
+      'agent-delay-ms': { type: 'string' },
+      'client-id': { type: 'string' },
+    },
+  });
+  const lifecycle = new Lifecycle();
+  const sim = await startSimulator({
+    port: intOption('--port', values.port ?? process.env.HANDOFF_SIM_PORT, 8787),
+    host: values.host ?? '127.0.0.1',
+    tokenLifetimeSeconds: intOption('--token-ttl', values['token-ttl'], 3600, 1),
+    agentAssignDelayMs: intOption('--agent-delay-ms', values['agent-delay-ms'], 2000),
+    clientId: values['client-id'] ?? process.env.CXONE_SIM_CLIENT_ID,
+    // The secret comes from the environment only: command lines are visible in `ps`.
+    clientSecret: process.env.CXONE_SIM_CLIENT_SECRET,
+    logger: createLogger({ fields: { component: 'sim' } }),
+  });
+  lifecycle.add(() => sim.close());
+  process.stdout.write(
+    `CXone simulator listening on ${sim.url}\n` +
+      `  event stream   ${sim.wsUrl}\n` +
+      `  control API    ${sim.url}/_sim/state, /_sim/journal, /_sim/faults …\n` +
+      `Press Ctrl-C to stop.\n`,
+  );
+  await lifecycle.untilSignal();
+  return 0;
+}

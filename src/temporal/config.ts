@@ -1,0 +1,106 @@
+/**
+ * Temporal connection settings from the environment, validated at start-up. A local dev server
+ * needs none of them; Temporal Cloud needs TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE and
+ * TEMPORAL_API_KEY (which implies TLS).
+ */
+import { readFile } from 'node:fs/promises';
+import { Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { z } from 'zod';
+import { ConfigError } from '../config-error';
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const TemporalEnv = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: boolFlag.optional(),
+  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  HANDOFF_TASK_QUEUE: z.string().min(1).default('bot-handoff'),
+});
+
+export interface TemporalConfig {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Kept out of logs: TemporalConfig has a redacting toJSON. */
+  apiKey?: string;
+  tls: boolean;
+  tlsCertPath?: string;
+  tlsKeyPath?: string;
+  tlsServerName?: string;
+}
+
+/** Parse the TEMPORAL_* variables; a bad one throws a ConfigError naming it. */
+export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = TemporalEnv.safeParse(defined);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'TEMPORAL_*');
+    throw new ConfigError(variable, `${variable}: ${issue.message}`);
+  }
+  const e = parsed.data;
+  if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
+    const variable = e.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
+    throw new ConfigError(variable, `${variable}: mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH`);
+  }
+  const config: TemporalConfig = {
+    address: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.HANDOFF_TASK_QUEUE,
+    apiKey: e.TEMPORAL_API_KEY,
+    tls: e.TEMPORAL_TLS ?? (e.TEMPORAL_API_KEY !== undefined || e.TEMPORAL_TLS_CERT_PATH !== undefined),
+    tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+    tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+    tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
+  };
+  Object.defineProperty(config, 'toJSON', {
+    enumerable: false,
+    value: () => ({ ...config, apiKey: config.apiKey ? '[redacted]' : undefined }),
+  });
+  return config;
+}
+
+async function tlsOptions(cfg: TemporalConfig) {
+  if (!cfg.tls) return undefined;
+  const clientCertPair =
+    cfg.tlsCertPath && cfg.tlsKeyPath ? { crt: await readFile(cfg.tlsCertPath), key: await readFile(cfg.tlsKeyPath) } : undefined;
+  return { serverNameOverride: cfg.tlsServerName, clientCertPair };
+}
+
+/** Options for a client `Connection` (starter, doctor, tests). */
+export async function clientConnectionOptions(cfg: TemporalConfig): Promise<ConnectionOptions> {
+  return { address: cfg.address, tls: await tlsOptions(cfg), apiKey: cfg.apiKey };
+}
+
+/** Options for the worker's `NativeConnection`. */
+export async function workerConnectionOptions(cfg: TemporalConfig): Promise<NativeConnectionOptions> {
+  return { address: cfg.address, tls: await tlsOptions(cfg), apiKey: cfg.apiKey };
+}
+
+/** Connect a client, with an error that says where it tried. */
+export async function connectClient(cfg: TemporalConfig): Promise<Connection> {
+  try {
+    return await Connection.connect(await clientConnectionOptions(cfg));
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${cfg.address} (namespace ${cfg.namespace}): ${(err as Error).message}`);
+  }
+}
+
+/** Connect a worker's native connection. */
+export async function connectWorker(cfg: TemporalConfig): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect(await workerConnectionOptions(cfg));
+  } catch (err) {
+    throw new Error(`cannot reach Temporal at ${cfg.address} (namespace ${cfg.namespace}): ${(err as Error).message}`);
+  }
+}

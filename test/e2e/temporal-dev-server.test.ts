@@ -1,0 +1,122 @@
+/**
+ * The Temporal CLI locator and the dev-server launcher, against the real CLI: the path is an
+ * absolute executable, the server comes up with the project's search attributes, a client
+ * connects, and nothing is left running after stop() or Ctrl-C.
+ */
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { constants, accessSync } from 'node:fs';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { Connection, Client } from '@temporalio/client';
+import { ConfigError } from '../../src/config-error';
+import { locateTemporalCli } from '../../src/temporal/cli-locator';
+import { startDevServer } from '../../src/temporal/dev-server';
+import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { createTestEnv } from '../helpers/temporal';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (pred()) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return pred();
+}
+
+describe('Temporal CLI locator', () => {
+  it('prints an absolute path to an executable CLI via `handoff temporal-path`', () => {
+    const out = execFileSync(process.execPath, [path.join(root, 'bin', 'handoff.js'), 'temporal-path'], { encoding: 'utf8' }).trim();
+    assert.ok(path.isAbsolute(out), `not absolute: ${out}`);
+    accessSync(out, constants.X_OK);
+    const version = execFileSync(out, ['--version'], { encoding: 'utf8' });
+    assert.match(version, /temporal version/);
+  });
+
+  it('honours TEMPORAL_CLI_PATH first, and rejects a relative or non-executable one by name', async () => {
+    const real = (await locateTemporalCli()).path;
+    const viaEnv = await locateTemporalCli({ env: { TEMPORAL_CLI_PATH: real, PATH: '' } });
+    assert.deepEqual(viaEnv, { path: real, source: 'TEMPORAL_CLI_PATH' });
+    await assert.rejects(locateTemporalCli({ env: { TEMPORAL_CLI_PATH: 'bin/temporal' } }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.equal(err.variable, 'TEMPORAL_CLI_PATH');
+      return true;
+    });
+    await assert.rejects(locateTemporalCli({ env: { TEMPORAL_CLI_PATH: path.join(root, 'package.json') } }), /TEMPORAL_CLI_PATH=.*not an executable/);
+  });
+
+  it('finds `temporal` on PATH before the cache', async () => {
+    const real = (await locateTemporalCli()).path;
+    const found = await locateTemporalCli({ env: { PATH: path.dirname(real), HANDOFF_CACHE_DIR: '/nonexistent' } });
+    assert.equal(found.source, 'PATH');
+    assert.equal(found.path, real);
+  });
+
+  it('says what to do when there is no CLI and building is off', async () => {
+    await assert.rejects(locateTemporalCli({ env: { PATH: '', HANDOFF_CACHE_DIR: '/nonexistent' }, build: false }), /Temporal CLI not found/);
+  });
+});
+
+describe('dev-server launcher', () => {
+  it('starts on free ports with the search attributes registered, serves a client, and stops cleanly', async () => {
+    const server = await startDevServer({ cliPath: (await locateTemporalCli()).path });
+    try {
+      const connection = await Connection.connect({ address: server.address });
+      try {
+        const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: server.namespace });
+        for (const key of HANDOFF_SEARCH_ATTRIBUTES) {
+          assert.ok(customAttributes && key.name in customAttributes, `${key.name} not registered`);
+        }
+        const client = new Client({ connection, namespace: server.namespace });
+        const listed = client.workflow.list({ query: `InteractionId = "none"` });
+        for await (const _ of listed) assert.fail('no workflow expected');
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      await server.stop();
+    }
+    assert.equal(await waitFor(() => !alive(server.pid), 5_000), true, 'dev server process still alive after stop()');
+  });
+
+  it('leaves no temporal process behind when `handoff dev-server` gets Ctrl-C (SIGINT)', async () => {
+    const child = spawn(process.execPath, [path.join(root, 'bin', 'handoff.js'), 'dev-server', '--port', '0', '--ui-port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const up = await waitFor(() => out.includes('Temporal dev server at'), 60_000);
+    assert.ok(up, `dev-server did not start:\n${out}`);
+    const serverPids = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    assert.ok(serverPids.length >= 1);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    assert.equal(await exited, 0, out);
+    for (const pid of serverPids) assert.equal(await waitFor(() => !alive(pid), 5_000), true, `temporal pid ${pid} survived Ctrl-C`);
+  });
+});
+
+describe('TestWorkflowEnvironment.createLocal on the located CLI', () => {
+  let env: Awaited<ReturnType<typeof createTestEnv>> | undefined;
+  after(async () => env?.teardown());
+
+  it('connects a Temporal client to a real dev server with the project search attributes', async () => {
+    env = await createTestEnv();
+    const info = await env.client.workflowService.getSystemInfo({});
+    assert.ok(info.serverVersion, 'server answered getSystemInfo');
+    const { customAttributes } = await env.connection.operatorService.listSearchAttributes({ namespace: env.namespace ?? 'default' });
+    for (const key of HANDOFF_SEARCH_ATTRIBUTES) assert.ok(customAttributes && key.name in customAttributes, key.name);
+  });
+});
