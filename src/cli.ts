@@ -2,6 +2,11 @@
  * The `handoff` command: one entry point, one small module per subcommand. Each command returns
  * its exit code; a ConfigError prints one line naming the bad variable and exits 2.
  */
+import type * as DevCommand from './commands/dev';
+import type * as DevServerCommand from './commands/dev-server';
+import type * as SimCommand from './commands/sim';
+import type * as TemporalPathCommand from './commands/temporal-path';
+import type * as WorkerCommand from './commands/worker';
 import { ConfigError } from './config-error';
 
 /**
@@ -18,19 +23,23 @@ type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 const COMMANDS: Record<string, Command> = {
   dev: {
     summary: 'start the local stack: Temporal dev server (Web UI :8233) and the CXone simulator',
-    run: async (argv) => load<typeof import('./commands/dev')>('./commands/dev').runDev(argv),
+    run: async (argv) => load<typeof DevCommand>('./commands/dev').runDev(argv),
   },
   sim: {
     summary: 'run the CXone simulator (--port N, default 8787; binds 127.0.0.1)',
-    run: async (argv) => load<typeof import('./commands/sim')>('./commands/sim').runSim(argv),
+    run: async (argv) => load<typeof SimCommand>('./commands/sim').runSim(argv),
+  },
+  worker: {
+    summary: 'run the handoff worker (task queue HANDOFF_TASK_QUEUE, default bot-handoff)',
+    run: async (argv) => load<typeof WorkerCommand>('./commands/worker').runWorker(argv),
   },
   'temporal-path': {
     summary: 'print the absolute path of an executable Temporal CLI (building it once if needed)',
-    run: async (argv) => load<typeof import('./commands/temporal-path')>('./commands/temporal-path').runTemporalPath(argv),
+    run: async (argv) => load<typeof TemporalPathCommand>('./commands/temporal-path').runTemporalPath(argv),
   },
   'dev-server': {
     summary: 'run only the Temporal dev server with the project search attributes (--port, --ui-port, --db)',
-    run: async (argv) => load<typeof import('./commands/dev-server')>('./commands/dev-server').runDevServerOnly(argv),
+    run: async (argv) => load<typeof DevServerCommand>('./commands/dev-server').runDevServerOnly(argv),
   },
 };
 

@@ -3,6 +3,7 @@
  * TEMPORAL_CLI_PATH after locating or building it) and a TestWorkflowEnvironment on it.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { locateTemporalCli } from '../../src/temporal/cli-locator';
 
@@ -11,8 +12,21 @@ export async function testCliPath(): Promise<string> {
   return (await locateTemporalCli()).path;
 }
 
+let runtimeInstalled = false;
+/**
+ * Tests expect activity failures (that is what they inject): keep the SDK's own log to errors so
+ * the test output stays readable. HANDOFF_TEST_SDK_LOGS=1 shows everything.
+ */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const level = process.env.HANDOFF_TEST_SDK_LOGS === '1' ? 'INFO' : 'ERROR';
+  Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } } });
+}
+
 /** A dev server (through @temporalio/testing) with the project's search attributes registered. */
 export async function createTestEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: await testCliPath() },

@@ -1,0 +1,33 @@
+/**
+ * What the activities need from the worker: the CXone client, a logger, and the handoff settings
+ * that are deployment configuration rather than per-handoff input.
+ */
+import type { CxoneClient } from '../src/cxone/client';
+import type { Logger } from '../src/log';
+
+export interface HandoffSettings {
+  /** The general queue for the 403 fallback (HANDOFF_DEFAULT_QUEUE_ID). */
+  defaultQueueId: string;
+  /** Its skill group (HANDOFF_DEFAULT_SKILL_GROUP_ID); the seed-000 transfer form requires one. */
+  defaultSkillGroupId: string;
+  /**
+   * Which transfer call to use (HANDOFF_TRANSFER_FORM): `transfers` = POST /interactions/transfers
+   * (seed 000: skill group, priority, custom attributes) or `interaction` = POST
+   * /interactions/{id}/transfer (seed 001: target, context, history).
+   */
+  transferForm: 'transfers' | 'interaction';
+}
+
+export interface ActivityDeps {
+  client: CxoneClient;
+  logger: Logger;
+  settings: HandoffSettings;
+  /** Where HANDOFF_METRIC lines go (default: stdout). */
+  writeMetric?: (line: string) => void;
+}
+
+export const DEFAULT_SETTINGS: HandoffSettings = {
+  defaultQueueId: 'queue-general',
+  defaultSkillGroupId: 'skill-group-general',
+  transferForm: 'transfers',
+};

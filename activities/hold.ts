@@ -1,0 +1,21 @@
+/** `placeOnHold` and its compensation `releaseHold`: a guest must never be left on hold. */
+import { cxoneCall, type WithKey } from './cxone-call';
+import type { ActivityDeps } from './deps';
+
+export function createHoldActivities({ client }: ActivityDeps) {
+  return {
+    /** Hold the guest while routing finds an agent (stops them typing into a bot that left). */
+    async placeOnHold({ interactionId, idempotencyKey }: WithKey<{ interactionId: string }>): Promise<{ holdId?: string; attempt: number }> {
+      const { value, attempt } = await cxoneCall((signal) =>
+        client.placeHold({ interactionId, holdType: 'customer', holdReason: 'transferring_to_agent', idempotencyKey, signal }),
+      );
+      return { holdId: value.holdId, attempt };
+    },
+
+    /** Release the hold (compensation). */
+    async releaseHold({ interactionId, holdId, idempotencyKey }: WithKey<{ interactionId: string; holdId?: string }>): Promise<{ attempt: number }> {
+      const { attempt } = await cxoneCall((signal) => client.releaseHold({ interactionId, holdId, idempotencyKey, signal }));
+      return { attempt };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * `checkQueue` (seed 002): is anyone there to take the guest? A paused queue or zero available
+ * agents means a transfer would only park the guest; the workflow offers a callback instead.
+ */
+import { cxoneCall } from './cxone-call';
+import type { ActivityDeps } from './deps';
+
+export interface QueueHealth {
+  queueId: string;
+  name?: string;
+  status: string;
+  agentsAvailable: number;
+  agentsTotal: number;
+  /** False when the queue is paused or no agent is available. */
+  healthy: boolean;
+  /** Why it is not healthy. */
+  reason?: string;
+}
+
+export function createQueueActivities({ client }: ActivityDeps) {
+  return {
+    async checkQueue({ queueId }: { queueId: string }): Promise<QueueHealth> {
+      const { value: queue } = await cxoneCall((signal) => client.getQueue({ queueId, signal }));
+      const { value: agents } = await cxoneCall((signal) => client.listQueueAgents({ queueId, signal }));
+      // Seed 002 counts an agent as available when flagged available and (if given) in status Available.
+      const available = agents.items.filter((a) => a.available && (a.status?.name === undefined || a.status.name === 'Available')).length;
+      const paused = queue.status === 'paused';
+      return {
+        queueId,
+        name: queue.name,
+        status: queue.status,
+        agentsAvailable: available,
+        agentsTotal: agents.items.length,
+        healthy: !paused && available > 0,
+        reason: paused ? 'queue is paused' : available === 0 ? 'no agent available' : undefined,
+      };
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * One real stack per test file: a Temporal dev server (TestWorkflowEnvironment on the located
+ * CLI), the CXone simulator on an ephemeral port, and a handoff worker in this process talking to
+ * it over real HTTP. Histories can be saved for the replay tests (RECORD_HISTORIES=1).
+ */
+import { randomUUID } from 'node:crypto';
+import { writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DEFAULT_SETTINGS, type HandoffSettings } from '../../activities/deps';
+import { CxoneClient } from '../../src/cxone';
+import { silentLogger } from '../../src/log';
+import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
+import { createHandoffWorker, WORKFLOWS_PATH } from '../../src/worker';
+import { handoffWorkflowId, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
+import { createTestEnv } from './temporal';
+
+export const HISTORIES_DIR = path.resolve(__dirname, '..', 'replay', 'histories');
+
+let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundle workflows/ once per test process (webpack takes seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+  return bundlePromise;
+}
+
+export interface HandoffStack {
+  env: TestWorkflowEnvironment;
+  sim: RunningSimulator;
+  control: SimControl;
+  cxone: CxoneClient;
+  taskQueue: string;
+  worker: Worker;
+  metrics: string[];
+  /** Start a handoff and wait for its result. */
+  run(input: BotHandoffInput): Promise<{ result: BotHandoffResult; handle: WorkflowHandle }>;
+  start(input: BotHandoffInput): Promise<WorkflowHandle>;
+  teardown(): Promise<void>;
+}
+
+export interface StackOptions {
+  settings?: Partial<HandoffSettings>;
+  agentAssignDelayMs?: number;
+}
+
+export async function startHandoffStack(opts: StackOptions = {}): Promise<HandoffStack> {
+  const env = await createTestEnv();
+  const sim = await startSimulator({ port: 0, agentAssignDelayMs: opts.agentAssignDelayMs ?? 60_000 });
+  const control = new SimControl(sim.url);
+  const cxone = new CxoneClient({ baseUrl: sim.url, clientId: 'handoff-test', clientSecret: 'test-client-secret-value' });
+  const taskQueue = `bot-handoff-test-${randomUUID()}`;
+  const metrics: string[] = [];
+  const worker = await createHandoffWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    deps: { client: cxone, logger: silentLogger, settings: { ...DEFAULT_SETTINGS, ...opts.settings }, writeMetric: (l) => metrics.push(l) },
+  });
+  const running = worker.run();
+
+  const start = (input: BotHandoffInput) =>
+    env.client.workflow.start('botHandoff', { taskQueue, workflowId: handoffWorkflowId(input.interactionId), args: [input] });
+  return {
+    env,
+    sim,
+    control,
+    cxone,
+    taskQueue,
+    worker,
+    metrics,
+    start,
+    async run(input) {
+      const handle = await start(input);
+      return { result: (await handle.result()) as BotHandoffResult, handle };
+    },
+    async teardown() {
+      worker.shutdown();
+      await running;
+      await cxone.close();
+      await sim.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** A handoff input for an interaction the simulator knows. */
+export function handoffInput(interactionId: string, conversationId: string, overrides: Partial<BotHandoffInput> = {}): BotHandoffInput {
+  return {
+    interactionId,
+    conversationId,
+    channel: 'webchat',
+    trigger: { kind: 'intent', score: 0.92 },
+    target: { queueId: 'queue-tech-support-01', skillGroupId: 'skill-group-advanced-troubleshooting', priority: 1 },
+    guest: { sessionId: 'sess-123', language: 'en-US', tier: 'premium' },
+    ...overrides,
+  };
+}
+
+/** Save a history for the replay tests when RECORD_HISTORIES=1. */
+export async function maybeRecordHistory(name: string, handle: WorkflowHandle): Promise<void> {
+  if (process.env.RECORD_HISTORIES !== '1') return;
+  await mkdir(HISTORIES_DIR, { recursive: true });
+  const history = await handle.fetchHistory();
+  await writeFile(path.join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+}

@@ -1,0 +1,2 @@
+/** The workflows the worker bundles into Temporal's sandbox. */
+export { botHandoff } from './bot-handoff';

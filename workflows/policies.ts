@@ -1,0 +1,78 @@
+/**
+ * Named retry and timeout profiles for every activity. Workflows refer to these by name, never
+ * inline literals, so "how hard do we try" is decided in one place and visible in review.
+ *
+ * Every profile lists the catalogue's non-retryable failure types: a 400/401/403/404/409 will not
+ * get better by asking again, and a 429 is waited out by the workflow itself on a durable timer.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_FAILURES } from '../src/cxone/failures';
+
+const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
+
+/**
+ * CXone activities heartbeat every few seconds while their HTTP call is in flight, so a worker that
+ * dies mid-call is noticed after this long (not after the full start-to-close timeout), and an
+ * operator's cancellation reaches the call.
+ */
+const HEARTBEAT_TIMEOUT = '10s';
+
+/** Reads (history pages, queue health): cheap and safe to repeat. Client timeout is 10 s. */
+export const READ_POLICY: ActivityOptions = {
+  startToCloseTimeout: '15s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
+};
+
+/**
+ * History can be many pages; the whole fetch is one activity so a retry re-reads from the start
+ * (pages are cheap, and a half-read history is never handed to the transfer).
+ */
+export const HISTORY_POLICY: ActivityOptions = {
+  startToCloseTimeout: '60s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
+};
+
+/**
+ * The transfer (client timeout 20 s): three attempts, 2 s then 4 s apart, as the reference
+ * implementation's tenacity policy. Safe to retry because every attempt carries the same
+ * Idempotency-Key: a retry after a timeout can never transfer twice.
+ */
+export const TRANSFER_POLICY: ActivityOptions = {
+  startToCloseTimeout: '25s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
+};
+
+/** Hold, messages, context (client timeout 15 s): idempotent by key, so retried like the transfer. */
+export const MUTATION_POLICY: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
+};
+
+/**
+ * Compensations (release hold, mark context failed) try harder than the step they undo: a guest
+ * left on hold is the worst outcome the product can produce.
+ */
+export const COMPENSATION_POLICY: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 6, nonRetryableErrorTypes },
+};
+
+/** The metric is a log line and counters: local work, short timeout, a couple of tries. */
+export const METRIC_POLICY: ActivityOptions = {
+  startToCloseTimeout: '5s',
+  retry: { initialInterval: '500ms', maximumAttempts: 3 },
+};
+
+/** When a 429 carries no Retry-After header: the reference transfer code waits 5 s. */
+export const DEFAULT_RETRY_AFTER_MS = 5_000;
+
+/** Total Retry-After waiting a handoff accepts before it offers a callback instead. */
+export const DEFAULT_RETRY_AFTER_BUDGET_SECONDS = 120;
+
+/** How many history exchanges travel with the transfer (payload limits). */
+export const DEFAULT_HISTORY_LIMIT = 20;
