@@ -2,7 +2,7 @@
  * The handoff worker: polls the task queue, runs the workflows in the sandbox and the activities
  * against one CXone client. Used by `handoff worker`, `handoff dev`, the tests and the benchmarks.
  */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 
 /** The workflows module the bundler starts from. */

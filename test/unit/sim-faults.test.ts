@@ -1,0 +1,209 @@
+/**
+ * What the simulator does wrong on purpose: injected faults (status, count, Retry-After in both
+ * forms, delay, dropped connection, matching rules), the rate limit, added latency, and the
+ * protocol errors every API call can meet (413, invalid JSON, 404/405, correlation ids).
+ */
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { startSimulator, type RunningSimulator } from '../../src/sim';
+import { SimControl } from '../../src/sim/control-client';
+import { call, formToken, IDS, seed000Transfer, token } from './sim-helpers';
+
+let sim: RunningSimulator;
+let ctl: SimControl;
+let bearer: string;
+const QUEUE_PATH = `/api/v2/routing/queues/${IDS.queue}`;
+
+before(async () => {
+  sim = await startSimulator({ agentAssignDelayMs: 60_000 });
+  ctl = new SimControl(sim.url);
+});
+after(() => sim.close());
+beforeEach(async () => {
+  await ctl.reset();
+  bearer = await token(sim);
+});
+
+describe('fault injection', () => {
+  it('answers the injected status `times` times, then behaves again', async () => {
+    await ctl.addFault({ method: 'GET', path: QUEUE_PATH, status: 503, times: 2 });
+    const statuses = [];
+    for (let n = 0; n < 3; n += 1) statuses.push((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status);
+    assert.deepEqual(statuses, [503, 503, 200]);
+    const first = await ctl.journal({ path: QUEUE_PATH });
+    assert.deepEqual(
+      first.entries.map((e) => [e.status, e.fault]),
+      [
+        [503, true],
+        [503, true],
+        [200, false],
+      ],
+    );
+  });
+
+  it('defaults to once; times 0 means until cleared', async () => {
+    await ctl.addFault({ path: QUEUE_PATH, status: 500 });
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 500);
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200);
+    await ctl.addFault({ path: QUEUE_PATH, status: 502, times: 0 });
+    for (let n = 0; n < 4; n += 1) assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 502);
+    assert.equal((await ctl.faults()).length, 1);
+    assert.deepEqual(await ctl.clearFaults(), { cleared: 1 });
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200);
+  });
+
+  it('applies before authentication, with the default error body and a correlation id', async () => {
+    await ctl.addFault({ path: QUEUE_PATH, status: 503 });
+    const res = await call(sim, 'GET', QUEUE_PATH, { headers: { 'X-Correlation-Id': 'corr-123' } });
+    assert.equal(res.status, 503);
+    assert.equal(res.body.error, 'service_unavailable');
+    assert.equal(res.body.correlationId, 'corr-123');
+    assert.equal(res.headers.get('x-correlation-id'), 'corr-123');
+  });
+
+  it('sends Retry-After in seconds', async () => {
+    await ctl.addFault({ path: QUEUE_PATH, status: 429, retryAfterSeconds: 7 });
+    const res = await call(sim, 'GET', QUEUE_PATH, { token: bearer });
+    assert.equal(res.status, 429);
+    assert.equal(res.headers.get('retry-after'), '7');
+  });
+
+  it('sends Retry-After as an HTTP-date, computed or given', async () => {
+    await ctl.addFault({ path: QUEUE_PATH, status: 503, retryAfterSeconds: 5, retryAfterDate: true });
+    const res = await call(sim, 'GET', QUEUE_PATH, { token: bearer });
+    const header = res.headers.get('retry-after') ?? '';
+    assert.match(header, /^\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    const waitMs = Date.parse(header) - Date.now();
+    assert.ok(waitMs > 3000 && waitMs <= 6000, String(waitMs));
+    await ctl.addFault({ path: QUEUE_PATH, status: 429, retryAfterDate: '2030-01-02T03:04:05Z' });
+    const given = await call(sim, 'GET', QUEUE_PATH, { token: bearer });
+    assert.equal(given.headers.get('retry-after'), 'Wed, 02 Jan 2030 03:04:05 GMT');
+  });
+
+  it('delays, with or without a status', async () => {
+    await ctl.addFault({ path: QUEUE_PATH, delayMs: 250 });
+    let t0 = Date.now();
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200);
+    assert.ok(Date.now() - t0 >= 240);
+    await ctl.addFault({ path: QUEUE_PATH, delayMs: 200, status: 504 });
+    t0 = Date.now();
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 504);
+    assert.ok(Date.now() - t0 >= 190);
+  });
+
+  it('drops the connection: the client sees a network error, the journal status 0', async () => {
+    await ctl.addFault({ method: 'POST', path: '/api/v2/interactions/transfers', dropConnection: true });
+    await assert.rejects(call(sim, 'POST', '/api/v2/interactions/transfers', { token: bearer, body: seed000Transfer(IDS.interaction) }), TypeError);
+    const { entries } = await ctl.journal({ path: '/api/v2/interactions/transfers' });
+    assert.deepEqual(
+      entries.map((e) => [e.status, e.fault]),
+      [[0, true]],
+    );
+    assert.equal((await ctl.state()).interactions[IDS.interaction]?.transfers.length, 0, 'a dropped request has no effect');
+  });
+
+  it('matches a prefix ending in *, a {param} template and a method', async () => {
+    await ctl.addFault({ path: '/api/v2/routing/*', status: 500, times: 2 });
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 500);
+    assert.equal((await call(sim, 'GET', `${QUEUE_PATH}/agents`, { token: bearer })).status, 500);
+    assert.equal((await call(sim, 'GET', `/api/v2/interactions/${IDS.interaction}`, { token: bearer })).status, 200);
+
+    await ctl.addFault({ method: 'PATCH', path: '/api/v2/interactions/{interactionId}/context', status: 409 });
+    assert.equal((await call(sim, 'GET', `/api/v2/interactions/${IDS.interaction}/messages`, { token: bearer })).status, 200);
+    const patched = await call(sim, 'PATCH', `/api/v2/interactions/${IDS.interaction}/context`, { token: bearer, body: { attributes: { a: 1 } } });
+    assert.equal(patched.status, 409);
+  });
+
+  it('matches in registration order', async () => {
+    await ctl.addFault({ path: QUEUE_PATH, status: 500 });
+    await ctl.addFault({ path: '/api/v2/*', status: 502 });
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 500);
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 502);
+  });
+
+  it('returns a custom body, and can fail the token endpoint', async () => {
+    await ctl.addFault({ path: '/api/v2/oauth/token', status: 401, body: { error: 'invalid_client', error_description: 'nope' } });
+    const res = await formToken(sim);
+    assert.equal(res.status, 401);
+    assert.deepEqual(res.body, { error: 'invalid_client', error_description: 'nope' });
+  });
+
+  it('refuses an empty or invalid fault with a clear error', async () => {
+    await assert.rejects(ctl.addFault({ path: QUEUE_PATH }), /needs a status/);
+    await assert.rejects(ctl.addFault({ path: 'no-slash', status: 500 }), /path must start/);
+    await assert.rejects(ctl.addFault({ path: QUEUE_PATH, status: 9 }), /status/);
+  });
+});
+
+describe('rate limit', () => {
+  it('answers 429 with an integer Retry-After past the burst, and recovers', async () => {
+    await ctl.setRateLimit({ requestsPerSecond: 2, burst: 2 });
+    const statuses = [];
+    let retryAfter: string | null = null;
+    for (let n = 0; n < 3; n += 1) {
+      const res = await call(sim, 'GET', QUEUE_PATH, { token: bearer });
+      statuses.push(res.status);
+      if (res.status === 429) retryAfter = res.headers.get('retry-after');
+    }
+    assert.deepEqual(statuses, [200, 200, 429]);
+    assert.ok(retryAfter && Number.isInteger(Number(retryAfter)) && Number(retryAfter) >= 1, String(retryAfter));
+    assert.equal((await formToken(sim)).status, 200, 'token endpoints are not rate-limited');
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200, 'refilled');
+  });
+
+  it('turns off with null or requestsPerSecond 0', async () => {
+    await ctl.setRateLimit({ requestsPerSecond: 1, burst: 1 });
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200);
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 429);
+    assert.deepEqual(await ctl.setRateLimit(null), { rateLimit: null });
+    assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200);
+    await ctl.setRateLimit({ requestsPerSecond: 1, burst: 1 });
+    await ctl.setRateLimit({ requestsPerSecond: 0 });
+    for (let n = 0; n < 3; n += 1) assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200);
+  });
+});
+
+describe('latency and protocol errors', () => {
+  it('adds latency to every API call but not to the control API', async () => {
+    await ctl.setLatency({ ms: 300 });
+    let t0 = Date.now();
+    await call(sim, 'GET', QUEUE_PATH, { token: bearer });
+    assert.ok(Date.now() - t0 >= 290);
+    t0 = Date.now();
+    await ctl.state();
+    assert.ok(Date.now() - t0 < 250);
+    const { entries } = await ctl.journal({ path: QUEUE_PATH });
+    assert.ok((entries[0]?.durationMs ?? 0) >= 290);
+  });
+
+  it('refuses a body over 1 MiB with 413 and invalid JSON with 400', async () => {
+    const huge = JSON.stringify({ attributes: { blob: 'x'.repeat(1024 * 1024 + 10) } });
+    const big = await call(sim, 'PATCH', `/api/v2/interactions/${IDS.interaction}/context`, { token: bearer, body: huge });
+    assert.equal(big.status, 413);
+    const bad = await call(sim, 'PATCH', `/api/v2/interactions/${IDS.interaction}/context`, { token: bearer, body: '{"attributes":' });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error, 'invalid_json');
+    assert.ok(bad.body.correlationId);
+  });
+
+  it('answers 404 for an unknown route and 405 for a wrong method', async () => {
+    const unknown = await call(sim, 'GET', '/api/v3/whatever', { token: bearer });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error, 'not_found');
+    const wrong = await call(sim, 'DELETE', '/api/v2/interactions/transfers', { token: bearer });
+    assert.equal(wrong.status, 405);
+    // GET /api/v2/interactions/transfers is the get-interaction route with id "transfers".
+    assert.deepEqual(wrong.headers.get('allow')?.split(', ').sort(), ['GET', 'POST']);
+  });
+
+  it('gives every answer a correlation id, echoing a sane one', async () => {
+    const mine = await call(sim, 'GET', QUEUE_PATH, { token: bearer, headers: { 'X-Correlation-Id': 'abc-1' } });
+    assert.equal(mine.headers.get('x-correlation-id'), 'abc-1');
+    const fresh = await call(sim, 'GET', QUEUE_PATH, { token: bearer });
+    assert.match(fresh.headers.get('x-correlation-id') ?? '', /^[0-9a-f-]{36}$/);
+    const control = await fetch(`${sim.url}/_sim/state`);
+    assert.ok(control.headers.get('x-correlation-id'));
+    await control.arrayBuffer();
+  });
+});
