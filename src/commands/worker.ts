@@ -3,6 +3,7 @@ import { CxoneClient, cxoneConfigFromEnv } from '../cxone';
 import { handoffSettingsFromEnv } from '../handoff-settings';
 import { createLogger } from '../log';
 import { connectWorker, temporalConfigFromEnv } from '../temporal/config';
+import { installRuntimeLogging } from '../temporal/runtime';
 import { createHandoffWorker } from '../worker';
 
 export async function runWorker(_argv: string[]): Promise<number> {
@@ -11,6 +12,7 @@ export async function runWorker(_argv: string[]): Promise<number> {
   const cxone = cxoneConfigFromEnv();
   const settings = handoffSettingsFromEnv();
   const logger = createLogger({ fields: { component: 'worker', taskQueue: temporal.taskQueue } });
+  installRuntimeLogging(logger);
   const client = new CxoneClient({ ...cxone, logger });
   const connection = await connectWorker(temporal);
   const worker = await createHandoffWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, deps: { client, logger, settings } });

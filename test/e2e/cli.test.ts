@@ -1,0 +1,71 @@
+/**
+ * The `handoff` command as a user runs it: `handoff sim` serves the seeds' requests, `handoff dev
+ * --once` brings the whole local stack up and down, configuration errors name the variable.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { spawnCli } from '../helpers/cli';
+
+describe('handoff sim', () => {
+  it('serves a seed request and the control API, and stops on Ctrl-C', async () => {
+    const cli = spawnCli(['sim', '--port', '0']);
+    try {
+      const [, url] = await cli.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      // Seed 000's token request, form-encoded at /api/v2/oauth/token.
+      const token = await fetch(`${url}/api/v2/oauth/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'id', client_secret: 'secret', scope: 'interactions:transfer' }),
+      });
+      assert.equal(token.status, 200);
+      const { access_token } = (await token.json()) as { access_token: string };
+      const queue = await fetch(`${url}/api/v2/routing/queues/queue-tech-support-01`, { headers: { Authorization: `Bearer ${access_token}` } });
+      assert.equal(queue.status, 200);
+      assert.equal(((await queue.json()) as { status: string }).status, 'active');
+      const state = await fetch(`${url}/_sim/state`);
+      assert.ok(((await state.json()) as { interactions: Record<string, unknown> }).interactions['a1b2c3d4-e5f6-7890-abcd-ef1234567890']);
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    assert.equal(await cli.exited, 0);
+  });
+
+  it('rejects a malformed --port with a one-line error naming it', async () => {
+    const cli = spawnCli(['sim', '--port', 'eighty']);
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.output(), /--port must be an integer/);
+  });
+});
+
+describe('handoff dev', () => {
+  it('--once starts the Temporal dev server, the simulator and the worker, prints the links and stops everything', async () => {
+    const cli = spawnCli(['dev', '--once', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
+    assert.equal(await cli.exited, 0, cli.output());
+    const out = cli.output();
+    assert.match(out, /local stack is up/);
+    assert.match(out, /Web UI\s+http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
+    assert.match(out, /CXone\s+http:\/\/127\.0\.0\.1:\d+ \(simulator\)/);
+    assert.match(out, /Worker\s+task queue bot-handoff/);
+  });
+
+  it('stops with one line naming the variable when a real tenant is half configured', async () => {
+    const cli = spawnCli(['dev', '--once', '--port', '0', '--ui-port', '0', '--in-memory'], { CXONE_BASE_URL: 'https://cxone.invalid', CXONE_CLIENT_ID: '', CXONE_CLIENT_SECRET: '' });
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.output(), /configuration error: CXONE_CLIENT_ID is not set/);
+    assert.doesNotMatch(cli.output(), /Starting the Temporal dev server/, 'nothing starts before the configuration is valid');
+  });
+});
+
+describe('handoff worker', () => {
+  it('refuses to start without CXONE_BASE_URL, naming it', async () => {
+    const cli = spawnCli(['worker'], { CXONE_BASE_URL: '', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y' });
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.output(), /CXONE_BASE_URL is not set/);
+  });
+
+  it('rejects a malformed TEMPORAL_ADDRESS', async () => {
+    const cli = spawnCli(['worker'], { TEMPORAL_ADDRESS: 'not an address', CXONE_BASE_URL: 'http://127.0.0.1:1', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y' });
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.output(), /TEMPORAL_ADDRESS: expected host:port/);
+  });
+});
