@@ -117,9 +117,20 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** Why compensations run: a fallback action, or an operator cancelling the handoff. */
+type CompensationReason = FallbackActionName | 'cancelled';
+
+/**
+ * Steps that degrade to a warning must still let a cancellation through: an operator's cancel is
+ * not "history unavailable".
+ */
+function rethrowCancellation(err: unknown): void {
+  if (isCancellation(err)) throw err;
+}
+
 interface Compensation {
   name: string;
-  run: (action: FallbackActionName) => Promise<unknown>;
+  run: (reason: CompensationReason) => Promise<unknown>;
 }
 
 /** Handoff state: what the status query reports and what the result is built from. */
@@ -192,11 +203,11 @@ class Handoff {
   }
 
   /** Run the registered compensations in reverse; each failure is recorded, never thrown. */
-  async compensate(action: FallbackActionName): Promise<CompensationRecord[]> {
+  async compensate(reason: CompensationReason): Promise<CompensationRecord[]> {
     const records: CompensationRecord[] = [];
     for (const c of [...this.compensations].reverse()) {
       try {
-        await c.run(action);
+        await c.run(reason);
         records.push({ name: c.name, ok: true });
       } catch (err) {
         records.push({ name: c.name, ok: false, error: errorText(err) });
@@ -240,7 +251,7 @@ export async function botHandoff(input: BotHandoffInput): Promise<BotHandoffResu
   } catch (err) {
     if (!isCancellation(err)) throw err;
     // Cancelled by an operator: undo what changed in CXone before reporting the cancellation.
-    await CancellationScope.nonCancellable(() => h.compensate(FallbackAction.EscalateToAdmin));
+    await CancellationScope.nonCancellable(() => h.compensate('cancelled'));
     throw err;
   }
 }
@@ -282,6 +293,7 @@ async function preflight(h: Handoff): Promise<HandoffFailure | undefined> {
     if (health.healthy) return undefined;
     return { step: 'checkQueue', type: 'QueueUnavailable', message: `queue ${queueId}: ${health.reason} (${health.agentsAvailable}/${health.agentsTotal} agents available)` };
   } catch (err) {
+    rethrowCancellation(err);
     if (err instanceof RetryAfterBudgetExhausted) return budgetFailure(err);
     // The check is advisory: if it cannot answer, the transfer itself will tell.
     h.warn(`queue preflight failed, transferring anyway: ${errorText(err)}`);
@@ -300,6 +312,7 @@ async function fetchHistory(h: Handoff): Promise<HistoryEntry[]> {
     );
     return result.entries;
   } catch (err) {
+    rethrowCancellation(err);
     if (err instanceof RetryAfterBudgetExhausted) throw err;
     h.warn(`history unavailable, transferring without it: ${errorText(err)}`);
     return [];
@@ -317,16 +330,17 @@ async function updateContext(h: Handoff): Promise<void> {
       }),
     );
   } catch (err) {
+    rethrowCancellation(err);
     if (err instanceof RetryAfterBudgetExhausted) throw err;
     h.warn(`context not updated: ${errorText(err)}`);
     return;
   }
   h.pushCompensation({
     name: 'markContextFailed',
-    run: (action) =>
-      call('updateContext', COMPENSATION_POLICY, `Mark context failed: ${action} (compensation)`, {
+    run: (reason) =>
+      call('updateContext', COMPENSATION_POLICY, `Mark context failed: ${reason} (compensation)`, {
         interactionId: input.interactionId,
-        attributes: { handoff_status: 'failed', handoff_fallback_action: action },
+        attributes: reason === 'cancelled' ? { handoff_status: 'cancelled' } : { handoff_status: 'failed', handoff_fallback_action: reason },
         idempotencyKey: h.key('context-compensation'),
       }),
   });
@@ -369,6 +383,7 @@ function attemptsOf(err: unknown): number {
 
 /** The decision point: a failed transfer picks its fallback from the table. */
 async function onTransferFailure(h: Handoff, err: unknown, history: HistoryEntry[]): Promise<BotHandoffResult> {
+  rethrowCancellation(err);
   if (err instanceof RetryAfterBudgetExhausted) return runFallback(h, FallbackAction.CallbackRequest, budgetFailure(err));
   const failure = cxoneFailureOf(err);
   if (!failure) throw err; // not a CXone failure: a bug; let the workflow task fail loudly and retry
@@ -382,6 +397,7 @@ async function onTransferFailure(h: Handoff, err: unknown, history: HistoryEntry
   try {
     await transfer(h, null, history, 'transfer-general-queue');
   } catch (err2) {
+    rethrowCancellation(err2);
     const second = cxoneFailureOf(err2);
     if (second?.type === CxoneFailure.Conflict) return finish(h, 'already_transferred');
     h.warn(`general queue transfer failed too: ${errorText(err2)}`);
@@ -410,6 +426,7 @@ async function holdAndNotify(h: Handoff): Promise<void> {
         }),
     });
   } catch (err) {
+    rethrowCancellation(err);
     h.warn(`guest not put on hold: ${errorText(err)}`);
   }
   h.enter('notifying');
@@ -424,6 +441,7 @@ async function holdAndNotify(h: Handoff): Promise<void> {
     );
     h.customerNotified = true;
   } catch (err) {
+    rethrowCancellation(err);
     h.warn(`hold message not sent: ${errorText(err)}`);
   }
 }
@@ -477,6 +495,7 @@ async function finish(h: Handoff, outcome: HandoffOutcome, failure?: HandoffFail
       startedAtMs: workflowInfo().startTime.getTime(),
     }));
   } catch (err) {
+    rethrowCancellation(err);
     h.warn(`metric not recorded: ${errorText(err)}`);
   }
   upsertSearchAttributes([

@@ -339,6 +339,20 @@ describe('botHandoff', () => {
     assert.equal(result.outcome, 'transferred');
   });
 
+  it('an operator cancelling during the hold message: hold released, context marked cancelled', async () => {
+    const { interactionId, conversationId } = await newInteraction();
+    await stack.control.addFault({ method: 'POST', path: '/api/v2/conversations/messages', delayMs: 3000 });
+    const handle = await stack.start(handoffInput(interactionId, conversationId));
+    for (let i = 0; i < 100 && (await handle.query(statusQuery)).step !== 'notifying'; i += 1) await new Promise((r) => setTimeout(r, 50));
+    await handle.cancel();
+    await assert.rejects(handle.result(), (err: Error) => /cancel/i.test(`${err.message} ${String(err.cause)}`));
+    const state = await interactionState(interactionId);
+    assert.equal(state.transfers.length, 1);
+    assert.deepEqual(state.holds.map((h) => h.status), ['released'], 'no guest left on hold');
+    assert.equal(state.context.handoff_status, 'cancelled');
+    await maybeRecordHistory('cancelled-during-hold-message', handle);
+  });
+
   it('duplicate escalations arrive as signals and change nothing', async () => {
     const { interactionId, conversationId } = await newInteraction();
     await stack.control.addFault({ method: 'POST', path: TRANSFERS, delayMs: 1500 });
