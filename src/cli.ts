@@ -5,6 +5,7 @@
 import type * as DevCommand from './commands/dev';
 import type * as DevServerCommand from './commands/dev-server';
 import type * as SimCommand from './commands/sim';
+import type * as StarterCommand from './commands/starter';
 import type * as TemporalPathCommand from './commands/temporal-path';
 import type * as WorkerCommand from './commands/worker';
 import { ConfigError } from './config-error';
@@ -32,6 +33,10 @@ const COMMANDS: Record<string, Command> = {
   worker: {
     summary: 'run the handoff worker (task queue HANDOFF_TASK_QUEUE, default bot-handoff)',
     run: async (argv) => load<typeof WorkerCommand>('./commands/worker').runWorker(argv),
+  },
+  starter: {
+    summary: 'run the starter: webhook (HANDOFF_WEBHOOK_PORT, default 8080) and the CXone event-stream listener',
+    run: async (argv) => load<typeof StarterCommand>('./commands/starter').runStarter(argv),
   },
   'temporal-path': {
     summary: 'print the absolute path of an executable Temporal CLI (building it once if needed)',

@@ -17,6 +17,8 @@ export const DEV_OPTIONS = {
   db: { type: 'string' },
   'no-ui': { type: 'boolean' },
   'in-memory': { type: 'boolean' },
+  'webhook-port': { type: 'string' },
+  'no-demo': { type: 'boolean' },
 } as const;
 
 export function port(name: string, raw: string | undefined, fallback: number): number {

@@ -1,19 +1,26 @@
 /**
- * `handoff dev` (`npm start`): the local stack on the embedded defaults — the Temporal dev server
- * (Web UI on :8233, SQLite under .data/ so handoffs survive a restart) and the CXone simulator
- * unless CXONE_BASE_URL points at a real tenant, and the handoff worker. Ctrl-C stops every child
- * process.
+ * `handoff dev` (`npm start`): the whole product on the embedded defaults — the Temporal dev
+ * server (Web UI on :8233, SQLite under .data/ so handoffs survive a restart), the CXone simulator
+ * (unless CXONE_BASE_URL points at a real tenant), the worker and the starter (webhook on :8080 and
+ * the event-stream listener) — then a demo of about twenty escalations through both doors, some
+ * with injected faults, a summary table and the Web UI link. Ctrl-C stops every child process;
+ * `--once` exits after the summary (1 if any handoff was lost).
  */
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { HandoffSettings } from '../../activities/deps';
 import { CxoneClient, cxoneConfigFromEnv, type CxoneConfig } from '../cxone';
+import { DEMO_SIZE, runDemo } from '../demo/scenario';
+import { renderSummary, type DemoRecord } from '../demo/summary';
 import { handoffSettingsFromEnv } from '../handoff-settings';
-import { createLogger } from '../log';
+import { createLogger, type Logger } from '../log';
+import { SimControl, startSimulator } from '../sim';
+import { startStarter, starterConfigFromEnv } from '../starter';
+import { signBody } from '../starter/signature';
 import { temporalConfigFromEnv } from '../temporal/config';
 import { installRuntimeLogging } from '../temporal/runtime';
 import { createHandoffWorker } from '../worker';
-import { startSimulator } from '../sim';
 import { DEV_OPTIONS, port, startServer } from './dev-server';
 import { Lifecycle } from './lifecycle';
 
@@ -21,60 +28,111 @@ interface DevWorkerArgs {
   address: string;
   namespace: string;
   taskQueue: string;
-  cxoneConfig: CxoneConfig;
+  cxone: CxoneClient;
   settings: HandoffSettings;
+  logger: Logger;
 }
 
 /** The handoff worker, in this process; stopped (gracefully) before the server and simulator. */
-async function startWorker({ address, namespace, taskQueue, cxoneConfig, settings }: DevWorkerArgs, lifecycle: Lifecycle): Promise<void> {
-  const logger = createLogger({ fields: { component: 'worker' } });
-  installRuntimeLogging(logger);
-  const client = new CxoneClient({ ...cxoneConfig, logger });
+async function startWorker({ address, namespace, taskQueue, cxone, settings, logger }: DevWorkerArgs, lifecycle: Lifecycle): Promise<void> {
   const connection = await NativeConnection.connect({ address });
-  const worker = await createHandoffWorker({ connection, namespace, taskQueue, deps: { client, logger, settings } });
+  const worker = await createHandoffWorker({
+    connection,
+    namespace,
+    taskQueue,
+    deps: { client: cxone, logger, settings, writeMetric: (line) => logger.info(line) },
+  });
   const running = worker.run();
   lifecycle.add(async () => {
     // The SDK also reacts to SIGINT; shutting down an already stopping worker is fine to skip.
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await connection.close();
-    await client.close();
   });
+}
+
+function progressLine(finished: readonly DemoRecord[], total: number): string {
+  const r = finished[finished.length - 1]!;
+  const result = r.lost ? `LOST (${r.lost})` : `${r.outcome}${r.fallbackAction ? ` → ${r.fallbackAction}` : ''} in ${((r.latencyMs ?? 0) / 1000).toFixed(1)} s`;
+  return `  [${String(finished.length).padStart(2)}/${total}] ${r.via.padEnd(7)} ${r.scenario.padEnd(38)} ${result}\n`;
 }
 
 export async function runDev(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: DEV_OPTIONS });
-  const lifecycle = new Lifecycle();
   // Every variable is checked before anything starts: a bad one stops here, named.
   const tenant = process.env.CXONE_BASE_URL ? cxoneConfigFromEnv() : undefined;
   const settings = handoffSettingsFromEnv();
+  const temporalEnv = temporalConfigFromEnv({ HANDOFF_TASK_QUEUE: process.env.HANDOFF_TASK_QUEUE });
+  const webhookPort = port('--webhook-port', values['webhook-port'], Number(process.env.HANDOFF_WEBHOOK_PORT ?? 8080));
+  const starterEnv = { ...process.env, HANDOFF_WEBHOOK_PORT: String(webhookPort) };
+  starterConfigFromEnv(starterEnv, 'http://127.0.0.1');
+
+  // The demo injects failures on purpose: their warnings would drown the progress lines, so the
+  // default here is errors only (HANDOFF_LOG_LEVEL=info shows everything, HANDOFF_METRIC lines included).
+  const logger = createLogger({ fields: { component: 'dev' }, level: (process.env.HANDOFF_LOG_LEVEL as 'info' | undefined) ?? 'error' });
+  installRuntimeLogging(logger);
+  const lifecycle = new Lifecycle();
   const interrupted = lifecycle.untilSignal();
   try {
     const server = await startServer(values, lifecycle);
-    // A real tenant when CXONE_BASE_URL is set (its CXONE_* variables are then required), else the simulator.
     let cxoneConfig: CxoneConfig;
+    let control: SimControl | undefined;
     if (tenant) {
       cxoneConfig = tenant;
     } else {
-      const sim = await startSimulator({ port: port('--sim-port', values['sim-port'], 8787), logger: createLogger({ fields: { component: 'sim' } }) });
+      const sim = await startSimulator({ port: port('--sim-port', values['sim-port'], 8787), logger: logger.child({ component: 'sim' }) });
       lifecycle.add(() => sim.close());
+      control = new SimControl(sim.url);
       cxoneConfig = { baseUrl: sim.url, clientId: 'cxone-handoff-dev', clientSecret: 'simulator-accepts-any-secret', tokenEndpoint: 'token', refreshBeforeExpiryMs: 300_000 };
     }
-    const cxoneUrl = cxoneConfig.baseUrl;
-    const taskQueue = temporalConfigFromEnv({ HANDOFF_TASK_QUEUE: process.env.HANDOFF_TASK_QUEUE }).taskQueue;
-    await startWorker({ address: server.address, namespace: server.namespace, taskQueue, cxoneConfig, settings }, lifecycle);
+    const cxone = new CxoneClient({ ...cxoneConfig, logger: logger.child({ component: 'cxone' }) });
+    lifecycle.add(() => cxone.close());
+    const { taskQueue } = temporalEnv;
+    await startWorker({ address: server.address, namespace: server.namespace, taskQueue, cxone, settings, logger: logger.child({ component: 'worker' }) }, lifecycle);
+
+    const connection = await Connection.connect({ address: server.address });
+    lifecycle.add(() => connection.close());
+    const temporal = new Client({ connection, namespace: server.namespace });
+    const config = starterConfigFromEnv(starterEnv, cxoneConfig.baseUrl);
+    const starter = await startStarter({ config, cxone, temporal, namespace: server.namespace, taskQueue, logger: logger.child({ component: 'starter' }), webUiBaseUrl: server.uiUrl });
+    lifecycle.add(() => starter.close());
+
+    const workflowsUrl = server.uiUrl ? `${server.uiUrl}/namespaces/${server.namespace}/workflows` : undefined;
     process.stdout.write(
-      `\ncxone-handoff local stack is up\n` +
+      `\ncxone-handoff is up\n` +
         `  Temporal       ${server.address} (namespace ${server.namespace})\n` +
-        (server.uiUrl ? `  Web UI         ${server.uiUrl}/namespaces/${server.namespace}/workflows\n` : '') +
-        `  CXone          ${cxoneUrl}${process.env.CXONE_BASE_URL ? '' : ' (simulator)'}\n` +
-        `  Worker         task queue ${taskQueue}\n`,
+        (workflowsUrl ? `  Web UI         ${workflowsUrl}\n` : '') +
+        `  CXone          ${cxoneConfig.baseUrl}${control ? ' (simulator)' : ''}\n` +
+        `  Worker         task queue ${taskQueue}\n` +
+        `  Webhook        ${starter.webhookUrl}/v1/handoffs\n` +
+        `  Event stream   ${config.streamEnabled ? config.streamUrl : 'off'}\n`,
     );
+
+    let lost = 0;
+    if (control && !values['no-demo']) {
+      // Stream events sent before the listener subscribes are not replayed: wait for it.
+      for (let i = 0; i < 100 && starter.stream && starter.stream.status.subscriptions === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
+      process.stdout.write(`\nDemo: ${DEMO_SIZE} escalations through the event stream and the webhook, some with injected faults…\n`);
+      const secret = config.webhookSecret;
+      const records = await runDemo({
+        control,
+        temporal,
+        webhookUrl: starter.webhookUrl,
+        sign: secret ? (body) => signBody(secret, body) : undefined,
+        onProgress: (finished, total) => process.stdout.write(progressLine(finished, total)),
+      });
+      lost = records.filter((r) => r.lost).length;
+      process.stdout.write(`\n${renderSummary(records)}\n`);
+      if (workflowsUrl) process.stdout.write(`\nEvery handoff is in the Web UI: ${workflowsUrl}\n`);
+    } else if (!control) {
+      process.stdout.write('\nNo demo against a real tenant: escalate through the webhook or the stream.\n');
+    }
+
     if (values.once) {
       await lifecycle.stop();
-      return 0;
+      return lost > 0 ? 1 : 0;
     }
-    process.stdout.write('Press Ctrl-C to stop.\n');
+    process.stdout.write('\nRunning; press Ctrl-C to stop.\n');
     await interrupted;
     return 0;
   } catch (err) {

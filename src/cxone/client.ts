@@ -152,6 +152,14 @@ export class CxoneClient {
     return this.#tokens.getToken();
   }
 
+  /**
+   * Drop `token` from the cache when something outside this client (the event stream) saw it
+   * rejected; a newer token already in the cache is kept.
+   */
+  invalidateToken(token: string): void {
+    this.#tokens.invalidate(token);
+  }
+
   /** GET an interaction: type, state and the bot attributes the trigger reads. */
   getInteraction({ interactionId, signal }: { interactionId: string } & CallOptions): Promise<Interaction> {
     return this.#call({ endpoint: 'getInteraction', schema: Interaction, params: { interactionId }, signal });

@@ -38,14 +38,33 @@ describe('handoff sim', () => {
 });
 
 describe('handoff dev', () => {
-  it('--once starts the Temporal dev server, the simulator and the worker, prints the links and stops everything', async () => {
-    const cli = spawnCli(['dev', '--once', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
+  it('--once runs the whole stack and the demo, prints the summary with nothing lost, and exits 0', async () => {
+    const cli = spawnCli(['dev', '--once', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--webhook-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
     assert.equal(await cli.exited, 0, cli.output());
     const out = cli.output();
-    assert.match(out, /local stack is up/);
+    assert.match(out, /cxone-handoff is up/);
     assert.match(out, /Web UI\s+http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows/);
     assert.match(out, /CXone\s+http:\/\/127\.0\.0\.1:\d+ \(simulator\)/);
-    assert.match(out, /Worker\s+task queue bot-handoff/);
+    assert.match(out, /Webhook\s+http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs/);
+    assert.match(out, /Event stream\s+ws:\/\/127\.0\.0\.1:\d+\/interaction\/v1\/events/);
+    assert.match(out, /\[20\/20\]/);
+    assert.match(out, /Handoffs: 20 \(8 from the stream, 12 from the webhook\)/);
+    // The failure table, as the demo's injected faults exercise it.
+    assert.match(out, /transferred\s+—\s+14/);
+    for (const action of ['offer_self_service_menu', 'route_to_general_queue', 'terminate_session_gracefully', 'log_and_escalate_to_admin']) {
+      assert.match(out, new RegExp(`fallback\\s+${action}\\s+1`));
+    }
+    assert.match(out, /fallback\s+queue_callback_request\s+2/);
+    assert.match(out, /lost\s+—\s+0/);
+    assert.match(out, /Latency: p50 \d+ ms, p95 \d+ ms/);
+    assert.match(out, /Every handoff is in the Web UI/);
+  });
+
+  it('--once --no-demo brings the stack up and down', async () => {
+    const cli = spawnCli(['dev', '--once', '--no-demo', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--webhook-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
+    assert.equal(await cli.exited, 0, cli.output());
+    assert.match(cli.output(), /Worker\s+task queue bot-handoff/);
+    assert.doesNotMatch(cli.output(), /Demo:/);
   });
 
   it('stops with one line naming the variable when a real tenant is half configured', async () => {

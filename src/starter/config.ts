@@ -1,0 +1,90 @@
+/**
+ * Starter settings (webhook and stream), validated at start-up; a bad variable stops the starter
+ * with one line naming it.
+ */
+import { z } from 'zod';
+import { ConfigError } from '../config-error';
+
+export interface StarterConfig {
+  webhookHost: string;
+  webhookPort: number;
+  /** HMAC secret for X-Handoff-Signature; unsigned requests are accepted when unset. */
+  webhookSecret?: string;
+  webhookBodyLimitBytes: number;
+  /** Minimum intent score for a seed-000 escalation (HANDOFF_INTENT_THRESHOLD). */
+  intentThreshold: number;
+  /** Stream trigger: bot confidence below this hands off (HANDOFF_CONFIDENCE_THRESHOLD). */
+  confidenceThreshold: number;
+  /** The event stream; derived from CXONE_BASE_URL when unset; `off` disables the listener. */
+  streamUrl?: string;
+  streamEnabled: boolean;
+  /** Where stream-detected handoffs go, unless the interaction names a queue. */
+  targetQueueId: string;
+  targetSkillGroupId: string;
+}
+
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+const StarterEnv = z.object({
+  HANDOFF_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
+  HANDOFF_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HANDOFF_WEBHOOK_SECRET: z.string().min(16).optional(),
+  HANDOFF_WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+  HANDOFF_INTENT_THRESHOLD: num(0, 1).default(0.75),
+  HANDOFF_CONFIDENCE_THRESHOLD: num(0, 1).default(0.35),
+  CXONE_STREAM_URL: z.string().optional(),
+  HANDOFF_TARGET_QUEUE_ID: z.string().min(1).default('queue-tech-support-01'),
+  HANDOFF_TARGET_SKILL_GROUP_ID: z.string().min(1).default('skill-group-advanced-troubleshooting'),
+});
+
+const EXPECTED: Record<string, string> = {
+  HANDOFF_WEBHOOK_HOST: 'an interface to bind, e.g. 127.0.0.1 or 0.0.0.0',
+  HANDOFF_WEBHOOK_PORT: 'a TCP port (default 8080)',
+  HANDOFF_WEBHOOK_SECRET: 'a shared secret of at least 16 characters',
+  HANDOFF_WEBHOOK_BODY_LIMIT_BYTES: 'a size in bytes between 1024 and 52428800',
+  HANDOFF_INTENT_THRESHOLD: 'a number between 0 and 1 (default 0.75)',
+  HANDOFF_CONFIDENCE_THRESHOLD: 'a number between 0 and 1 (default 0.35)',
+  CXONE_STREAM_URL: 'a ws:// or wss:// URL, or "off"',
+  HANDOFF_TARGET_QUEUE_ID: 'the queue id stream-detected handoffs go to',
+  HANDOFF_TARGET_SKILL_GROUP_ID: 'its skill group id',
+};
+
+/** The stream URL CXone serves next to its API: same host, ws(s), /interaction/v1/events. */
+export function streamUrlFor(baseUrl: string, path: string): string {
+  const url = new URL(path, baseUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return url.toString();
+}
+
+export function starterConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cxoneBaseUrl?: string, streamPath = '/interaction/v1/events'): StarterConfig {
+  const raw = Object.fromEntries(Object.keys(EXPECTED).map((k) => [k, env[k]?.trim() || undefined]));
+  const parsed = StarterEnv.safeParse(raw);
+  if (!parsed.success) {
+    const variable = String(parsed.error.issues[0]?.path[0]);
+    // Never echo the value: HANDOFF_WEBHOOK_SECRET is one of these.
+    throw new ConfigError(variable, `${variable} is invalid: expected ${EXPECTED[variable] ?? 'a valid value'}`);
+  }
+  const e = parsed.data;
+  let streamUrl: string | undefined;
+  const streamEnabled = e.CXONE_STREAM_URL !== 'off';
+  if (streamEnabled) {
+    if (e.CXONE_STREAM_URL) {
+      if (!/^wss?:\/\/[^\s]+$/.test(e.CXONE_STREAM_URL)) throw new ConfigError('CXONE_STREAM_URL', `CXONE_STREAM_URL is invalid: expected ${EXPECTED.CXONE_STREAM_URL}`);
+      streamUrl = e.CXONE_STREAM_URL;
+    } else if (cxoneBaseUrl) {
+      streamUrl = streamUrlFor(cxoneBaseUrl, streamPath);
+    }
+  }
+  return {
+    webhookHost: e.HANDOFF_WEBHOOK_HOST,
+    webhookPort: e.HANDOFF_WEBHOOK_PORT,
+    webhookSecret: e.HANDOFF_WEBHOOK_SECRET,
+    webhookBodyLimitBytes: e.HANDOFF_WEBHOOK_BODY_LIMIT_BYTES,
+    intentThreshold: e.HANDOFF_INTENT_THRESHOLD,
+    confidenceThreshold: e.HANDOFF_CONFIDENCE_THRESHOLD,
+    streamUrl,
+    streamEnabled: streamEnabled && streamUrl !== undefined,
+    targetQueueId: e.HANDOFF_TARGET_QUEUE_ID,
+    targetSkillGroupId: e.HANDOFF_TARGET_SKILL_GROUP_ID,
+  };
+}

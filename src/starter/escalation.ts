@@ -1,0 +1,198 @@
+/**
+ * The two escalation payloads the webhook accepts, validated and mapped to `BotHandoffInput`:
+ *
+ * - seed 000's bot escalation `{interactionId, conversationId, queueId, skillGroupId, intentScore,
+ *   conversationHistory, guestMetadata}`, refused below the intent threshold;
+ * - a Cognigy voicebot handover `{transferContext: {...}}`, checked with seed 002's rules.
+ *
+ * Pure (no I/O), so every rule is unit-tested without a server. Every problem is reported at once:
+ * a bot integrator fixing a payload should not have to discover the problems one request at a time.
+ */
+import { z } from 'zod';
+import type { BotHandoffInput, HistoryEntry } from '../../workflows/definitions';
+import { BotHandoffInputSchema, toIssues, type InputIssue } from './handoff-input';
+
+/** Which door an escalation came through; the `source` label of the starter's metrics. */
+export type EscalationSource = 'webhook' | 'cognigy';
+
+/** Seed 001's condensed history entry, or the chat-completion `{role, content}` form bots emit. */
+const HistoryItemSchema = z.object({
+  type: z.string().min(1).optional(),
+  author: z.string().min(1).optional(),
+  role: z.string().min(1).optional(),
+  content: z.string(),
+  timestamp: z.union([z.string(), z.number()]).optional(),
+});
+
+/**
+ * Seed 000's escalation body. The limits repeat those of `BotHandoffInputSchema` so a problem is
+ * reported under the field name the caller sent (`queueId`, not `target.queueId`).
+ * `skillGroupId`, `conversationHistory` and `guestMetadata` may be left out: without a history the
+ * workflow fetches it from CXone, and the skill group is optional in the transfer.
+ */
+export const Seed000EscalationSchema = z.object({
+  interactionId: BotHandoffInputSchema.shape.interactionId,
+  conversationId: BotHandoffInputSchema.shape.conversationId,
+  queueId: z.string().min(1),
+  skillGroupId: z.string().min(1).optional(),
+  intentScore: z.number().min(0).max(1),
+  conversationHistory: z.array(HistoryItemSchema).max(1000).optional(),
+  guestMetadata: z.record(z.string(), z.unknown()).optional(),
+  /** Seed 000 escalates web chats; a bot on another channel says so. */
+  channel: z.string().min(1).optional(),
+});
+
+/** A seed-000 escalation that passed `Seed000EscalationSchema`. */
+export type Seed000Escalation = z.infer<typeof Seed000EscalationSchema>;
+
+/** A Cognigy `transferContext` that passed `validateTransferContext`. */
+export interface TransferContext {
+  interactionId: string;
+  conversationId?: string;
+  queueId: string;
+  skillGroupId?: string;
+  participant: { name: string; phoneNumber: string } & Record<string, unknown>;
+  customAttributes?: Record<string, unknown>;
+  flowVersionId?: string;
+}
+
+/** The result of `parseEscalation`: a workflow input, or why there is none. */
+export type ParsedEscalation =
+  | { kind: 'valid'; source: EscalationSource; input: BotHandoffInput }
+  | { kind: 'invalid'; source: EscalationSource; issues: InputIssue[] }
+  | { kind: 'below_threshold'; source: EscalationSource; intentScore: number; threshold: number };
+
+/** E.164: a plus, a country code that does not start with 0, at most 15 digits in all. */
+export const E164 = /^\+[1-9]\d{1,14}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '';
+}
+
+/**
+ * Seed 002's `validate_cognigy_payload`, plus the interaction id the handoff is keyed by. Returns
+ * every problem (an empty list means valid). Messages name the field, never its value: phone
+ * numbers and names are personal data and these messages are logged.
+ */
+export function validateTransferContext(transferContext: unknown): InputIssue[] {
+  const at = (field: string) => `transferContext.${field}`;
+  if (!isObject(transferContext)) return [{ path: 'transferContext', message: "'transferContext' must be a JSON object" }];
+  const tc = transferContext;
+  const issues: InputIssue[] = [];
+
+  if (!isNonEmptyString(tc.interactionId)) {
+    issues.push({ path: at('interactionId'), message: "Missing or empty 'interactionId': the handoff is keyed by the CXone interaction" });
+  }
+  if (tc.conversationId !== undefined && !isNonEmptyString(tc.conversationId)) {
+    issues.push({ path: at('conversationId'), message: "'conversationId', when given, must be a non-empty string" });
+  }
+  if (!isNonEmptyString(tc.queueId)) {
+    issues.push({ path: at('queueId'), message: "Missing or empty 'queueId': CXone cannot route without a target queue" });
+  }
+  if (tc.skillGroupId !== undefined && !isNonEmptyString(tc.skillGroupId)) {
+    issues.push({ path: at('skillGroupId'), message: "'skillGroupId', when given, must be a non-empty string" });
+  }
+
+  if (tc.participant === undefined) {
+    issues.push({ path: at('participant'), message: "Missing 'participant' object: CXone needs the caller's details" });
+  } else if (!isObject(tc.participant)) {
+    issues.push({ path: at('participant'), message: "'participant' must be a JSON object" });
+  } else {
+    const { name, phoneNumber } = tc.participant;
+    if (!isNonEmptyString(name)) {
+      issues.push({ path: at('participant.name'), message: "Missing 'name' in the participant object" });
+    }
+    if (phoneNumber === undefined) {
+      issues.push({ path: at('participant.phoneNumber'), message: "Missing 'phoneNumber' in the participant object: required for voice callbacks" });
+    } else if (typeof phoneNumber !== 'string' || !E164.test(phoneNumber)) {
+      issues.push({ path: at('participant.phoneNumber'), message: "'phoneNumber' must be in E.164 format: '+', country code and number, at most 15 digits" });
+    }
+  }
+
+  if (tc.customAttributes !== undefined && !isObject(tc.customAttributes)) {
+    issues.push({ path: at('customAttributes'), message: "'customAttributes' must be a JSON object" });
+  }
+  if (tc.flowVersionId !== undefined && (typeof tc.flowVersionId !== 'string' || tc.flowVersionId.length !== 36 || !UUID.test(tc.flowVersionId))) {
+    issues.push({ path: at('flowVersionId'), message: "'flowVersionId' must be a UUID (36 characters)" });
+  }
+  return issues;
+}
+
+function toHistoryEntry(item: z.infer<typeof HistoryItemSchema>): HistoryEntry {
+  return {
+    type: item.type ?? 'text',
+    // `role` is the chat-completion name for the author; seed 001 says 'unknown' when neither is given.
+    author: item.author ?? item.role ?? 'unknown',
+    content: item.content,
+    timestamp: item.timestamp === undefined ? '' : String(item.timestamp),
+  };
+}
+
+/** Seed 000's escalation as the workflow input (the threshold is checked by `parseEscalation`). */
+export function seed000ToInput(e: Seed000Escalation): BotHandoffInput {
+  return {
+    interactionId: e.interactionId,
+    conversationId: e.conversationId,
+    channel: e.channel ?? 'webchat',
+    trigger: { kind: 'intent', score: e.intentScore },
+    // Seed 000 routes with priority 1 (routingData.priority).
+    target: { queueId: e.queueId, ...(e.skillGroupId ? { skillGroupId: e.skillGroupId } : {}), priority: 1 },
+    guest: { ...(e.guestMetadata ?? {}) },
+    ...(e.conversationHistory ? { history: e.conversationHistory.map(toHistoryEntry) } : {}),
+  };
+}
+
+/**
+ * A Cognigy handover as the workflow input: a voice call; the bot's `confidence` custom attribute,
+ * when it is a score, becomes the trigger score; the caller's name and number go to the agent with
+ * the custom attributes (the validated participant fields win over same-named attributes).
+ */
+export function cognigyToInput(tc: TransferContext): BotHandoffInput {
+  const attributes = tc.customAttributes ?? {};
+  const confidence = attributes.confidence;
+  const score = typeof confidence === 'number' && confidence >= 0 && confidence <= 1 ? confidence : undefined;
+  return {
+    interactionId: tc.interactionId,
+    conversationId: tc.conversationId ?? tc.interactionId,
+    channel: 'voice',
+    trigger: { kind: 'intent', ...(score !== undefined ? { score } : {}) },
+    // Seed 002 routes with priority 1 (routingData.priority).
+    target: { queueId: tc.queueId, ...(tc.skillGroupId ? { skillGroupId: tc.skillGroupId } : {}), priority: 1 },
+    guest: { ...attributes, name: tc.participant.name, phoneNumber: tc.participant.phoneNumber },
+  };
+}
+
+/** The last gate for every shape: the workflow trusts its typed input because of it. */
+function finalCheck(source: EscalationSource, input: BotHandoffInput): ParsedEscalation {
+  const checked = BotHandoffInputSchema.safeParse(input);
+  return checked.success ? { kind: 'valid', source, input: checked.data } : { kind: 'invalid', source, issues: toIssues(checked.error) };
+}
+
+/**
+ * Tell the two shapes apart (a `transferContext` key means Cognigy), validate, check the intent
+ * threshold (seed 000 only: Cognigy has already decided to hand over) and map to the workflow
+ * input. An invalid payload is reported before a low score: fixing the payload comes first.
+ */
+export function parseEscalation(body: unknown, { intentThreshold }: { intentThreshold: number }): ParsedEscalation {
+  if (!isObject(body)) {
+    return { kind: 'invalid', source: 'webhook', issues: [{ path: '(root)', message: 'expected a JSON object' }] };
+  }
+
+  if ('transferContext' in body) {
+    const issues = validateTransferContext(body.transferContext);
+    if (issues.length > 0) return { kind: 'invalid', source: 'cognigy', issues };
+    return finalCheck('cognigy', cognigyToInput(body.transferContext as TransferContext));
+  }
+
+  const parsed = Seed000EscalationSchema.safeParse(body);
+  if (!parsed.success) return { kind: 'invalid', source: 'webhook', issues: toIssues(parsed.error) };
+  if (parsed.data.intentScore < intentThreshold) {
+    return { kind: 'below_threshold', source: 'webhook', intentScore: parsed.data.intentScore, threshold: intentThreshold };
+  }
+  return finalCheck('webhook', seed000ToInput(parsed.data));
+}

@@ -1,0 +1,177 @@
+/**
+ * Trigger detection for the event stream (seed 001, step 2): which interaction events mean "hand
+ * this guest to a human", and the `botHandoff` input they start.
+ *
+ * Only webchat interactions the bot still owns (`bot_active`, `awaiting_response`) are looked at.
+ * They hand off when the bot's confidence is below the threshold (0.35 by default) or the guest
+ * asked for a person (`user_requested_transfer`). The event's own attributes are used when they
+ * carry either key; otherwise one `GET /api/v2/interactions/{id}` supplies them, as the seed does.
+ */
+import type { CxoneClient } from '../cxone/client';
+import type { BotHandoffInput, HandoffTrigger } from '../../workflows/definitions';
+import type { StarterConfig } from './config';
+import { BotHandoffInputSchema, toIssues, type InputIssue } from './handoff-input';
+
+/** Event types that describe an interaction's state; the others (agent joined, ended, …) never trigger. */
+export const INTERACTION_STATE_EVENTS: ReadonlySet<string> = new Set(['interaction.created', 'interaction.updated']);
+/** Channel the stream trigger watches. */
+export const WATCHED_CHANNEL = 'webchat';
+/** States in which the bot still owns the conversation, so a handoff is still possible. */
+export const BOT_STATES: ReadonlySet<string> = new Set(['bot_active', 'awaiting_response']);
+
+/** What the trigger needs: thresholds and default target from the starter config, and one CXone read. */
+export interface TriggerDeps {
+  config: Pick<StarterConfig, 'confidenceThreshold' | 'targetQueueId' | 'targetSkillGroupId'>;
+  cxone: Pick<CxoneClient, 'getInteraction'>;
+}
+
+/** Why an event started nothing. */
+export type IgnoreReason = 'not_an_object' | 'other_event_type' | 'not_webchat' | 'not_bot_state' | 'no_trigger';
+
+/** The verdict on one stream event. */
+export type TriggerDecision =
+  | { action: 'ignore'; reason: IgnoreReason }
+  | { action: 'start'; input: BotHandoffInput; attributesFrom: 'event' | 'interaction' }
+  | { action: 'reject'; reason: 'invalid_event'; issues: InputIssue[]; interactionId?: string };
+
+type Attributes = Record<string, unknown>;
+
+const isRecord = (v: unknown): v is Attributes => typeof v === 'object' && v !== null && !Array.isArray(v);
+const nonEmptyString = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
+
+/**
+ * Decide what one stream event means. Never throws for a bad event (that is a `reject` or an
+ * `ignore`); it throws only when the one `getInteraction` call fails, so the caller can log it.
+ */
+export async function detectTrigger(event: unknown, deps: TriggerDeps): Promise<TriggerDecision> {
+  // Read field by field, not with a strict schema: CXone adds fields over time, and an event we
+  // cannot read is ignored or rejected below, never thrown on.
+  if (!isRecord(event)) return { action: 'ignore', reason: 'not_an_object' };
+  // Seed 001's events carry no eventType; the simulator's (and CXone's) do. Absent means "state event".
+  if (event.eventType !== undefined && !(typeof event.eventType === 'string' && INTERACTION_STATE_EVENTS.has(event.eventType))) return { action: 'ignore', reason: 'other_event_type' };
+  if (event.type !== WATCHED_CHANNEL) return { action: 'ignore', reason: 'not_webchat' };
+  if (typeof event.state !== 'string' || !BOT_STATES.has(event.state)) return { action: 'ignore', reason: 'not_bot_state' };
+
+  const interactionId = nonEmptyString(event.id);
+  if (!interactionId) {
+    // A bot conversation we cannot name can be neither read nor handed off.
+    return { action: 'reject', reason: 'invalid_event', issues: [{ path: 'id', message: 'expected the interaction id as a non-empty string' }] };
+  }
+
+  let attributes: Attributes;
+  let attributesFrom: 'event' | 'interaction';
+  let conversationId = nonEmptyString(event.conversationId);
+  if (isRecord(event.attributes) && carriesTriggerKeys(event.attributes)) {
+    attributes = event.attributes;
+    attributesFrom = 'event';
+  } else {
+    const interaction = await deps.cxone.getInteraction({ interactionId });
+    // The event may be stale by the time we read: if the bot no longer owns the conversation
+    // (transferred, ended), a handoff now would only earn a 409 or move an ended chat.
+    if (interaction.type !== WATCHED_CHANNEL) return { action: 'ignore', reason: 'not_webchat' };
+    if (!BOT_STATES.has(interaction.state)) return { action: 'ignore', reason: 'not_bot_state' };
+    attributes = interaction.attributes;
+    attributesFrom = 'interaction';
+    conversationId ??= nonEmptyString(interaction.conversationId);
+  }
+
+  const trigger = triggerOf(attributes, deps.config.confidenceThreshold);
+  if (!trigger) return { action: 'ignore', reason: 'no_trigger' };
+
+  const candidate = buildInput({ interactionId, conversationId: conversationId ?? interactionId, trigger, attributes, config: deps.config });
+  const checked = BotHandoffInputSchema.safeParse(candidate);
+  if (!checked.success) return { action: 'reject', reason: 'invalid_event', issues: toIssues(checked.error), interactionId };
+  return { action: 'start', input: checked.data, attributesFrom };
+}
+
+/** True when the attributes say anything about a handoff, so no GET is needed to decide. */
+function carriesTriggerKeys(attributes: Attributes): boolean {
+  return 'bot_confidence_score' in attributes || 'user_requested_transfer' in attributes;
+}
+
+/**
+ * The trigger the attributes describe, if any. Low confidence first, as in seed 001. A score is
+ * passed through as given (even out of range) so that a nonsense score is rejected by the schema and
+ * counted, not silently treated as "confident".
+ */
+export function triggerOf(attributes: Attributes, confidenceThreshold: number): HandoffTrigger | undefined {
+  const score = attributes.bot_confidence_score;
+  const numeric = typeof score === 'number' && Number.isFinite(score) ? score : undefined;
+  if (numeric !== undefined && numeric < confidenceThreshold) return { kind: 'low_confidence', score: numeric };
+  if (isTransferRequested(attributes.user_requested_transfer)) {
+    // The score travels with a user request only when it is a valid confidence: the guest's explicit
+    // request must not be rejected over an unrelated bad number.
+    return numeric !== undefined && numeric >= 0 && numeric <= 1 ? { kind: 'user_request', score: numeric } : { kind: 'user_request' };
+  }
+  return undefined;
+}
+
+/**
+ * Seed 001 tests the flag for truthiness. Bots often write custom attributes as strings, and in
+ * JavaScript the string "false" is truthy, so the accepted spellings are explicit instead.
+ */
+function isTransferRequested(value: unknown): boolean {
+  if (value === true || value === 1) return true;
+  return typeof value === 'string' && ['true', 'yes', '1'].includes(value.trim().toLowerCase());
+}
+
+function buildInput({
+  interactionId,
+  conversationId,
+  trigger,
+  attributes,
+  config,
+}: {
+  interactionId: string;
+  conversationId: string;
+  trigger: HandoffTrigger;
+  attributes: Attributes;
+  config: TriggerDeps['config'];
+}): BotHandoffInput {
+  // Only descriptive, non-secret attributes go into the input: Temporal stores it in the history.
+  const guest: BotHandoffInput['guest'] = { language: nonEmptyString(attributes.language) ?? 'en-US' };
+  const sessionId = nonEmptyString(attributes.bot_session_id);
+  if (sessionId) guest.sessionId = sessionId;
+  return {
+    interactionId,
+    conversationId,
+    channel: WATCHED_CHANNEL,
+    trigger,
+    target: {
+      queueId: nonEmptyString(attributes.target_queue_id) ?? config.targetQueueId,
+      skillGroupId: nonEmptyString(attributes.target_skill_group_id) ?? config.targetSkillGroupId,
+      priority: 1,
+    },
+    guest,
+    // No history: the workflow fetches it (paginated, condensed) so the event stays small.
+  };
+}
+
+/** A routing change on an interaction, for a handoff that waits for its agent. */
+export type RoutingEvent =
+  | { kind: 'agent_joined'; interactionId: string; agentId?: string; queueId?: string }
+  | { kind: 'ended'; interactionId: string };
+
+/**
+ * Recognise `interaction.agent_joined` and `interaction.ended`; anything else is `undefined`.
+ * Not wired yet: a later issue signals the running handoff with it.
+ */
+export function routingEventOf(event: unknown): RoutingEvent | undefined {
+  if (!isRecord(event)) return undefined;
+  const interactionId = nonEmptyString(event.id) ?? nonEmptyString(event.interactionId);
+  if (!interactionId) return undefined;
+  switch (event.eventType) {
+    case 'interaction.agent_joined': {
+      const joined: RoutingEvent = { kind: 'agent_joined', interactionId };
+      const agentId = nonEmptyString(event.agentId);
+      const queueId = nonEmptyString(event.queueId);
+      if (agentId) joined.agentId = agentId;
+      if (queueId) joined.queueId = queueId;
+      return joined;
+    }
+    case 'interaction.ended':
+      return { kind: 'ended', interactionId };
+    default:
+      return undefined;
+  }
+}

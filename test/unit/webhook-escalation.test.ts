@@ -1,0 +1,197 @@
+/**
+ * The two escalation shapes: seed 000's bot escalation (mapping, threshold, every zod issue) and
+ * the Cognigy `transferContext` (seed 002's rules, every problem listed at once).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseEscalation, validateTransferContext } from '../../src/starter/escalation';
+
+const THRESHOLD = { intentThreshold: 0.75 };
+
+function seed000(overrides: Record<string, unknown> = {}) {
+  return {
+    interactionId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+    conversationId: 'conv-9876543210',
+    queueId: 'queue-tech-support-01',
+    skillGroupId: 'skill-group-advanced-troubleshooting',
+    intentScore: 0.92,
+    conversationHistory: [
+      { role: 'user', content: 'My router keeps dropping connection.' },
+      { type: 'text', author: 'bot', content: 'Have you tried resetting it?', timestamp: '2024-05-01T10:00:00Z' },
+      { content: 'Yes. A person, please.', timestamp: 1714557600 },
+    ],
+    guestMetadata: { sessionId: 'sess-123', language: 'en-US', tier: 'premium' },
+    ...overrides,
+  };
+}
+
+function cognigy(overrides: Record<string, unknown> = {}) {
+  return {
+    transferContext: {
+      interactionId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+      queueId: 'a1b2c3d4-5678-90ab-cdef-123456789012',
+      participant: { name: 'John Doe', phoneNumber: '+15551234567' },
+      customAttributes: { intent: 'billing_inquiry', confidence: 0.95 },
+      ...overrides,
+    },
+  };
+}
+
+describe('seed-000 escalation', () => {
+  it('maps to the workflow input: intent trigger, queue with priority 1, webchat, history, guest', () => {
+    const parsed = parseEscalation(seed000(), THRESHOLD);
+    assert.deepEqual(parsed, {
+      kind: 'valid',
+      source: 'webhook',
+      input: {
+        interactionId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+        conversationId: 'conv-9876543210',
+        channel: 'webchat',
+        trigger: { kind: 'intent', score: 0.92 },
+        target: { queueId: 'queue-tech-support-01', skillGroupId: 'skill-group-advanced-troubleshooting', priority: 1 },
+        guest: { sessionId: 'sess-123', language: 'en-US', tier: 'premium' },
+        history: [
+          { type: 'text', author: 'user', content: 'My router keeps dropping connection.', timestamp: '' },
+          { type: 'text', author: 'bot', content: 'Have you tried resetting it?', timestamp: '2024-05-01T10:00:00Z' },
+          { type: 'text', author: 'unknown', content: 'Yes. A person, please.', timestamp: '1714557600' },
+        ],
+      },
+    });
+  });
+
+  it('keeps a given channel; without a history the workflow fetches it; without metadata the guest is empty', () => {
+    const parsed = parseEscalation(seed000({ channel: 'webMessaging', conversationHistory: undefined, guestMetadata: undefined, skillGroupId: undefined }), THRESHOLD);
+    assert.equal(parsed.kind, 'valid');
+    assert.ok(parsed.kind === 'valid');
+    assert.equal(parsed.input.channel, 'webMessaging');
+    assert.equal('history' in parsed.input, false);
+    assert.deepEqual(parsed.input.guest, {});
+    assert.deepEqual(parsed.input.target, { queueId: 'queue-tech-support-01', priority: 1 });
+  });
+
+  it('accepts a score equal to the threshold and refuses one below it', () => {
+    assert.equal(parseEscalation(seed000({ intentScore: 0.75 }), THRESHOLD).kind, 'valid');
+    assert.deepEqual(parseEscalation(seed000({ intentScore: 0.74 }), THRESHOLD), { kind: 'below_threshold', source: 'webhook', intentScore: 0.74, threshold: 0.75 });
+  });
+
+  it('lists every problem under the field name the caller sent', () => {
+    const parsed = parseEscalation(
+      { interactionId: '', queueId: 7, intentScore: 1.5, conversationHistory: [{ role: 'user' }], guestMetadata: 'vip' },
+      THRESHOLD,
+    );
+    assert.equal(parsed.kind, 'invalid');
+    assert.ok(parsed.kind === 'invalid');
+    assert.deepEqual(
+      parsed.issues.map((i) => i.path).sort(),
+      ['conversationHistory.0.content', 'conversationId', 'guestMetadata', 'intentScore', 'interactionId', 'queueId'],
+    );
+    for (const issue of parsed.issues) assert.ok(issue.message.length > 0);
+  });
+
+  it('reports an invalid payload before a low score', () => {
+    assert.equal(parseEscalation(seed000({ intentScore: 0.1, queueId: '' }), THRESHOLD).kind, 'invalid');
+  });
+
+  it('refuses a body that is not an object', () => {
+    for (const body of [null, [], 'text', 42]) {
+      assert.deepEqual(parseEscalation(body, THRESHOLD), { kind: 'invalid', source: 'webhook', issues: [{ path: '(root)', message: 'expected a JSON object' }] });
+    }
+  });
+
+  it('applies the workflow input schema last (an over-long interaction id)', () => {
+    const parsed = parseEscalation(seed000({ interactionId: 'x'.repeat(201) }), THRESHOLD);
+    assert.ok(parsed.kind === 'invalid');
+    assert.deepEqual(parsed.issues.map((i) => i.path), ['interactionId']);
+  });
+});
+
+describe('Cognigy transferContext', () => {
+  it("seed 002's sample is valid and maps to a voice handoff", () => {
+    const parsed = parseEscalation(cognigy({ skillGroupId: 'skill-group-advanced-troubleshooting', flowVersionId: '3f2b8c1e-9d4a-4e6b-8a7c-1b2c3d4e5f60' }), THRESHOLD);
+    assert.deepEqual(parsed, {
+      kind: 'valid',
+      source: 'cognigy',
+      input: {
+        interactionId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+        conversationId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+        channel: 'voice',
+        trigger: { kind: 'intent', score: 0.95 },
+        target: { queueId: 'a1b2c3d4-5678-90ab-cdef-123456789012', skillGroupId: 'skill-group-advanced-troubleshooting', priority: 1 },
+        guest: { intent: 'billing_inquiry', confidence: 0.95, name: 'John Doe', phoneNumber: '+15551234567' },
+      },
+    });
+  });
+
+  it('keeps a given conversation id; a confidence that is not a score gives no trigger score; no threshold applies', () => {
+    const parsed = parseEscalation(cognigy({ conversationId: 'conv-1', customAttributes: { confidence: 'high' } }), THRESHOLD);
+    assert.ok(parsed.kind === 'valid');
+    assert.equal(parsed.input.conversationId, 'conv-1');
+    assert.deepEqual(parsed.input.trigger, { kind: 'intent' });
+    const low = parseEscalation(cognigy({ customAttributes: { confidence: 0.2 } }), THRESHOLD);
+    assert.ok(low.kind === 'valid');
+    assert.deepEqual(low.input.trigger, { kind: 'intent', score: 0.2 });
+  });
+
+  it('the validated participant wins over same-named custom attributes', () => {
+    const parsed = parseEscalation(cognigy({ customAttributes: { name: 'spoofed', phoneNumber: '+10000000000' } }), THRESHOLD);
+    assert.ok(parsed.kind === 'valid');
+    assert.equal(parsed.input.guest.name, 'John Doe');
+    assert.equal(parsed.input.guest.phoneNumber, '+15551234567');
+  });
+
+  it('lists every problem at once: four problems, four issues', () => {
+    const issues = validateTransferContext({
+      interactionId: 'i-1',
+      queueId: '',
+      participant: { name: 'John Doe', phoneNumber: '(555) 123-4567' },
+      customAttributes: ['intent', 'billing'],
+      flowVersionId: 'v2',
+    });
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['transferContext.queueId', 'transferContext.participant.phoneNumber', 'transferContext.customAttributes', 'transferContext.flowVersionId'],
+    );
+    const parsed = parseEscalation({ transferContext: { interactionId: 'i-1', queueId: '', participant: { name: 'John Doe', phoneNumber: '(555) 123-4567' }, customAttributes: ['intent'], flowVersionId: 'v2' } }, THRESHOLD);
+    assert.ok(parsed.kind === 'invalid');
+    assert.equal(parsed.source, 'cognigy');
+    assert.equal(parsed.issues.length, 4);
+  });
+
+  it('requires the interaction id, the queue and the participant', () => {
+    assert.deepEqual(validateTransferContext({}).map((i) => i.path), ['transferContext.interactionId', 'transferContext.queueId', 'transferContext.participant']);
+  });
+
+  it('requires the participant name and phone number', () => {
+    assert.deepEqual(
+      validateTransferContext({ interactionId: 'i', queueId: 'q', participant: {} }).map((i) => i.path),
+      ['transferContext.participant.name', 'transferContext.participant.phoneNumber'],
+    );
+    assert.deepEqual(validateTransferContext({ interactionId: 'i', queueId: 'q', participant: 'John' }).map((i) => i.path), ['transferContext.participant']);
+  });
+
+  it('checks E.164 strictly', () => {
+    const check = (phoneNumber: unknown) => validateTransferContext({ interactionId: 'i', queueId: 'q', participant: { name: 'n', phoneNumber } }).length;
+    for (const ok of ['+15551234567', '+442071838750', '+12', '+123456789012345']) assert.equal(check(ok), 0, ok);
+    for (const bad of ['15551234567', '+05551234567', '+1', '+1234567890123456', '+1 555 123 4567', '', 15551234567]) assert.equal(check(bad), 1, String(bad));
+  });
+
+  it('checks flowVersionId is a UUID and customAttributes an object, only when present', () => {
+    const base = { interactionId: 'i', queueId: 'q', participant: { name: 'n', phoneNumber: '+15551234567' } };
+    assert.equal(validateTransferContext({ ...base, flowVersionId: '3f2b8c1e-9d4a-4e6b-8a7c-1b2c3d4e5f60' }).length, 0);
+    assert.equal(validateTransferContext({ ...base, flowVersionId: '3f2b8c1e-9d4a-4e6b-8a7c-1b2c3d4e5f6z' }).length, 1, '36 characters, not a UUID');
+    assert.equal(validateTransferContext({ ...base, flowVersionId: 42 }).length, 1);
+    assert.equal(validateTransferContext({ ...base, customAttributes: null }).length, 1);
+    assert.equal(validateTransferContext({ ...base, customAttributes: 'x' }).length, 1);
+    assert.equal(validateTransferContext({ ...base, customAttributes: {} }).length, 0);
+  });
+
+  it('a transferContext that is not an object is one issue', () => {
+    assert.deepEqual(validateTransferContext('ctx'), [{ path: 'transferContext', message: "'transferContext' must be a JSON object" }]);
+  });
+
+  it('never echoes a value in a message (personal data)', () => {
+    const issues = validateTransferContext({ interactionId: 'i', queueId: 'q', participant: { name: 'Jane Secretname', phoneNumber: '555-0100-SECRET' } });
+    assert.equal(issues.length, 1);
+    assert.doesNotMatch(JSON.stringify(issues), /SECRET|Secretname/);
+  });
+});
