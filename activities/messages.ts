@@ -12,7 +12,7 @@ export interface SendMessageInput {
 export function createMessageActivities({ client }: ActivityDeps) {
   return {
     /** Post the message once (idempotent by key). */
-    async sendMessage({ conversationId, body, sender, idempotencyKey }: WithKey<SendMessageInput>): Promise<{ messageId: string; attempt: number }> {
+    async sendMessage({ conversationId, body, sender, idempotencyKey }: WithKey<SendMessageInput>): Promise<{ messageId: string; attempt: number; sentAt: string }> {
       const { value, attempt } = await cxoneCall((signal) =>
         client.sendMessage({
           conversationId,
@@ -24,7 +24,8 @@ export function createMessageActivities({ client }: ActivityDeps) {
           signal,
         }),
       );
-      return { messageId: value.id, attempt };
+      // The send time lets the workflow measure the guest's wait without a clock of its own.
+      return { messageId: value.id, attempt, sentAt: new Date().toISOString() };
     },
   };
 }

@@ -15,13 +15,24 @@ export interface QueueHealth {
   healthy: boolean;
   /** Why it is not healthy. */
   reason?: string;
+  /** The interaction's place in the queue (1 = next), when asked for and CXone tells. */
+  position?: number;
+  /** Expected wait in seconds, when CXone tells (the interaction's, else the queue's). */
+  estimatedWaitSeconds?: number;
+}
+
+function numberField(obj: Record<string, unknown>, key: string): number | undefined {
+  const v = obj[key];
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
 export function createQueueActivities({ client }: ActivityDeps) {
   return {
-    async checkQueue({ queueId }: { queueId: string }): Promise<QueueHealth> {
+    /** Queue health; with `interactionId`, also that interaction's position and expected wait (hold updates). */
+    async checkQueue({ queueId, interactionId }: { queueId: string; interactionId?: string }): Promise<QueueHealth> {
       const { value: queue } = await cxoneCall((signal) => client.getQueue({ queueId, signal }));
       const { value: agents } = await cxoneCall((signal) => client.listQueueAgents({ queueId, signal }));
+      const interaction = interactionId ? (await cxoneCall((signal) => client.getInteraction({ interactionId, signal }))).value : undefined;
       // Seed 002 counts an agent as available when flagged available and (if given) in status Available.
       const available = agents.items.filter((a) => a.available && (a.status?.name === undefined || a.status.name === 'Available')).length;
       const paused = queue.status === 'paused';
@@ -33,6 +44,8 @@ export function createQueueActivities({ client }: ActivityDeps) {
         agentsTotal: agents.items.length,
         healthy: !paused && available > 0,
         reason: paused ? 'queue is paused' : available === 0 ? 'no agent available' : undefined,
+        position: interaction ? numberField(interaction, 'queuePosition') : undefined,
+        estimatedWaitSeconds: (interaction && numberField(interaction, 'estimatedWaitSeconds')) ?? numberField(queue, 'estimatedWaitSeconds'),
       };
     },
   };

@@ -6,10 +6,11 @@
  *   fetchHistory ‖ updateContext       enrichment: a failure here is a warning, not a fallback
  *   transferToQueue                    the decision point: its failure picks the fallback (fallback.ts)
  *   placeOnHold → sendMessage(hold)    after the transfer is accepted
+ *   wait for the agent                 wait-for-agent.ts: agent joined, guest left, or timeout
  *   recordMetric
  *
- * Compensations, pushed as each step succeeds and run in reverse on a fallback (or cancellation),
- * inside a non-cancellable scope:
+ * Compensations, pushed as each step succeeds and run in reverse on a fallback (or cancellation,
+ * or the guest leaving), inside a non-cancellable scope:
  *   updateContext → mark the context failed with the fallback action taken
  *   placeOnHold   → releaseHold
  *
@@ -19,218 +20,27 @@
  * Every mutating call carries an Idempotency-Key of workflow id + step: a retried activity never
  * transfers, holds or messages twice.
  */
+import { CancellationScope, isCancellation, log, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { CxoneFailure } from '../src/cxone/failures';
 import {
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  log,
-  proxyActivities,
-  setCurrentDetails,
-  setHandler,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-  type ActivityOptions,
-} from '@temporalio/workflow';
-import type { HandoffActivities } from '../activities';
-import { CxoneFailure, type CxoneFailureDetails } from '../src/cxone/failures';
-import {
+  agentJoinedSignal,
   escalateSignal,
-  FallbackActionKey,
-  HandoffOutcomeKey,
-  HandoffStepKey,
+  interactionEndedSignal,
   InteractionIdKey,
   QueueIdKey,
   statusQuery,
   type BotHandoffInput,
   type BotHandoffResult,
-  type CompensationRecord,
   type HandoffFailure,
-  type HandoffOutcome,
   type HistoryEntry,
 } from './definitions';
-import { FALLBACK_MESSAGES, FallbackAction, fallbackFor, HOLD_MESSAGE, type FallbackActionName } from './fallback';
-import {
-  COMPENSATION_POLICY,
-  DEFAULT_HISTORY_LIMIT,
-  DEFAULT_RETRY_AFTER_BUDGET_SECONDS,
-  DEFAULT_RETRY_AFTER_MS,
-  HISTORY_POLICY,
-  METRIC_POLICY,
-  MUTATION_POLICY,
-  READ_POLICY,
-  TRANSFER_POLICY,
-} from './policies';
+import { FallbackAction, fallbackFor, HOLD_MESSAGE } from './fallback';
+import { call, cxoneFailureOf, errorText, finish, Handoff, rethrowCancellation, RetryAfterBudgetExhausted, runFallback } from './handoff-core';
+import { HISTORY_POLICY, MUTATION_POLICY, READ_POLICY, TRANSFER_POLICY } from './policies';
+import { waitForAgent } from './wait-for-agent';
 
-const acts = proxyActivities<HandoffActivities>(MUTATION_POLICY);
-
-/** Run one activity with a named policy and a summary the Web UI shows on the event. */
-function call<K extends keyof HandoffActivities>(
-  name: K,
-  policy: ActivityOptions,
-  summary: string,
-  input: Parameters<HandoffActivities[K]>[0],
-): Promise<Awaited<ReturnType<HandoffActivities[K]>>> {
-  const fn = acts[name] as unknown as {
-    executeWithOptions(o: ActivityOptions, a: [typeof input]): Promise<Awaited<ReturnType<HandoffActivities[K]>>>;
-  };
-  return fn.executeWithOptions({ ...policy, summary }, [input]);
-}
-
-/** The CXone failure inside an activity failure, as the workflow branches on it. */
-interface CxoneFailureInfo {
-  type: string;
-  status?: number;
-  message: string;
-  retryAfterMs?: number;
-  attempt?: number;
-}
-
-function cxoneFailureOf(err: unknown): CxoneFailureInfo | undefined {
-  if (!(err instanceof ActivityFailure)) return undefined;
-  const cause = err.cause;
-  if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as Partial<CxoneFailureDetails> & { attempt?: number };
-    return { type: cause.type ?? CxoneFailure.Unexpected, status: details.status, message: cause.message, retryAfterMs: details.retryAfterMs, attempt: details.attempt };
-  }
-  // A timeout that exhausted the retries is CXone not answering: the same class as a 503.
-  return { type: CxoneFailure.Unavailable, message: cause?.message ?? err.message };
-}
-
-/** The Retry-After budget ran out: the handoff stops waiting and offers a callback. */
-class RetryAfterBudgetExhausted extends Error {
-  constructor(
-    readonly step: string,
-    readonly failure: CxoneFailureInfo,
-  ) {
-    super(`Retry-After budget exhausted at ${step}: ${failure.message}`);
-  }
-}
-
-function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof ActivityFailure) return err.cause?.message ?? err.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-/** Why compensations run: a fallback action, or an operator cancelling the handoff. */
-type CompensationReason = FallbackActionName | 'cancelled';
-
-/**
- * Steps that degrade to a warning must still let a cancellation through: an operator's cancel is
- * not "history unavailable".
- */
-function rethrowCancellation(err: unknown): void {
-  if (isCancellation(err)) throw err;
-}
-
-interface Compensation {
-  name: string;
-  run: (reason: CompensationReason) => Promise<unknown>;
-}
-
-/** Handoff state: what the status query reports and what the result is built from. */
-class Handoff {
-  readonly workflowId = workflowInfo().workflowId;
-  /** Stable across retries and continue-as-new; new for a later, separate handoff of the same interaction. */
-  private readonly keyPrefix = `${workflowInfo().workflowId}:${workflowInfo().firstExecutionRunId}`;
-  private readonly budgetMs: number;
-  readonly historyLimit: number;
-  step = 'started';
-  attempts = 0;
-  lastError: string | undefined;
-  queueId: string;
-  retryAfterWaitedMs = 0;
-  duplicateEscalations = 0;
-  outcome: HandoffOutcome | undefined;
-  fallbackAction: FallbackActionName | undefined;
-  transferId: string | undefined;
-  customerNotified = false;
-  readonly warnings: string[] = [];
-  private readonly compensations: Compensation[] = [];
-
-  constructor(readonly input: BotHandoffInput) {
-    this.queueId = input.target.queueId;
-    this.budgetMs = (input.options?.retryAfterBudgetSeconds ?? DEFAULT_RETRY_AFTER_BUDGET_SECONDS) * 1000;
-    this.historyLimit = input.options?.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-  }
-
-  key(step: string): string {
-    return `${this.keyPrefix}:${step}`;
-  }
-
-  enter(step: string, detail?: string): void {
-    this.step = step;
-    upsertSearchAttributes([{ key: HandoffStepKey, value: step }]);
-    const lines = [`**Step:** ${step}${detail ? ` — ${detail}` : ''}`, `**Queue:** ${this.queueId}`, `**Transfer attempts:** ${this.attempts}`];
-    if (this.retryAfterWaitedMs > 0) lines.push(`**Waited on Retry-After:** ${seconds(this.retryAfterWaitedMs)}`);
-    if (this.lastError) lines.push(`**Last error:** ${this.lastError}`);
-    setCurrentDetails(lines.join('\n\n'));
-  }
-
-  warn(message: string): void {
-    this.warnings.push(message);
-    log.warn(message, { interactionId: this.input.interactionId });
-  }
-
-  /**
-   * Run a step; a 429 sleeps exactly Retry-After on a durable timer (visible in the history with
-   * its reason) and runs the step again, while the total wait stays within the budget.
-   */
-  async withRetryAfter<T>(step: string, run: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await run();
-      } catch (err) {
-        const failure = cxoneFailureOf(err);
-        if (failure?.type !== CxoneFailure.RateLimited) throw err;
-        const waitMs = Math.max(1, Math.ceil(failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS));
-        this.lastError = `${step}: 429 rate limited (Retry-After ${seconds(waitMs)})`;
-        if (this.retryAfterWaitedMs + waitMs > this.budgetMs) throw new RetryAfterBudgetExhausted(step, failure);
-        this.enter(this.step, `CXone asked to wait ${seconds(waitMs)}`);
-        await sleep(waitMs, { summary: `CXone asked to wait ${seconds(waitMs)} (429 on ${step})` });
-        this.retryAfterWaitedMs += waitMs;
-      }
-    }
-  }
-
-  pushCompensation(c: Compensation): void {
-    this.compensations.push(c);
-  }
-
-  /** Run the registered compensations in reverse; each failure is recorded, never thrown. */
-  async compensate(reason: CompensationReason): Promise<CompensationRecord[]> {
-    const records: CompensationRecord[] = [];
-    for (const c of [...this.compensations].reverse()) {
-      try {
-        await c.run(reason);
-        records.push({ name: c.name, ok: true });
-      } catch (err) {
-        records.push({ name: c.name, ok: false, error: errorText(err) });
-        this.warn(`compensation ${c.name} failed: ${errorText(err)}`);
-      }
-    }
-    this.compensations.length = 0;
-    return records;
-  }
-
-  status() {
-    return {
-      step: this.step,
-      attempts: this.attempts,
-      lastError: this.lastError,
-      queueId: this.queueId,
-      retryAfterWaitedMs: this.retryAfterWaitedMs,
-      duplicateEscalations: this.duplicateEscalations,
-      outcome: this.outcome,
-      fallbackAction: this.fallbackAction,
-    };
-  }
-}
+/** Marks histories recorded after the wait for the agent was added (older ones end at the hold message). */
+export const WAIT_FOR_AGENT_PATCH = 'wait-for-agent';
 
 /** The handoff workflow. One input object, one result object. */
 export async function botHandoff(input: BotHandoffInput): Promise<BotHandoffResult> {
@@ -241,12 +51,22 @@ export async function botHandoff(input: BotHandoffInput): Promise<BotHandoffResu
     h.duplicateEscalations += 1;
     log.info('duplicate escalation ignored: the handoff is already running', { source: e.source, interactionId: input.interactionId });
   });
-  upsertSearchAttributes([
-    { key: InteractionIdKey, value: input.interactionId },
-    { key: QueueIdKey, value: input.target.queueId },
-  ]);
+  setHandler(agentJoinedSignal, (e) => {
+    // The first one counts; repeats (stream redelivery, two listeners) are harmless.
+    if (e.interactionId !== input.interactionId || h.agentJoined) return;
+    h.agentJoined = e;
+  });
+  setHandler(interactionEndedSignal, (e) => {
+    if (e.interactionId !== input.interactionId || h.ended) return;
+    h.ended = e;
+  });
 
   try {
+    if (input.resume) return await waitForAgent(h);
+    upsertSearchAttributes([
+      { key: InteractionIdKey, value: input.interactionId },
+      { key: QueueIdKey, value: input.target.queueId },
+    ]);
     return await runHandoff(h);
   } catch (err) {
     if (!isCancellation(err)) throw err;
@@ -281,7 +101,17 @@ async function runHandoff(h: Handoff): Promise<BotHandoffResult> {
     return onTransferFailure(h, err, entries);
   }
   await holdAndNotify(h);
-  return finish(h, 'transferred');
+  return afterTransfer(h, 'transferred');
+}
+
+/**
+ * The guest is in a queue and told so. Wait for the agent unless asked not to
+ * (maxQueueWaitSeconds 0); histories from before the wait existed end here, hence the patch.
+ */
+async function afterTransfer(h: Handoff, outcomeWithoutWait: 'transferred' | 'fallback'): Promise<BotHandoffResult> {
+  const maxWait = h.input.options?.maxQueueWaitSeconds;
+  if (maxWait !== 0 && patched(WAIT_FOR_AGENT_PATCH)) return waitForAgent(h);
+  return finish(h, outcomeWithoutWait);
 }
 
 /** Seed 002's check: a paused queue or nobody available → a callback beats an endless wait. */
@@ -335,15 +165,7 @@ async function updateContext(h: Handoff): Promise<void> {
     h.warn(`context not updated: ${errorText(err)}`);
     return;
   }
-  h.pushCompensation({
-    name: 'markContextFailed',
-    run: (reason) =>
-      call('updateContext', COMPENSATION_POLICY, `Mark context failed: ${reason} (compensation)`, {
-        interactionId: input.interactionId,
-        attributes: reason === 'cancelled' ? { handoff_status: 'cancelled' } : { handoff_status: 'failed', handoff_fallback_action: reason },
-        idempotencyKey: h.key('context-compensation'),
-      }),
-  });
+  h.pushCompensation({ name: 'markContextFailed' });
 }
 
 /** One transfer (with Retry-After waits); counts every attempt, success or not. */
@@ -394,6 +216,7 @@ async function onTransferFailure(h: Handoff, err: unknown, history: HistoryEntry
   if (action !== FallbackAction.GeneralQueue) return runFallback(h, action, cause);
 
   // 403 on the target queue: try the general queue before giving up on a human.
+  h.failure = cause;
   try {
     await transfer(h, null, history, 'transfer-general-queue');
   } catch (err2) {
@@ -405,7 +228,7 @@ async function onTransferFailure(h: Handoff, err: unknown, history: HistoryEntry
   }
   h.fallbackAction = FallbackAction.GeneralQueue;
   await holdAndNotify(h);
-  return finish(h, 'fallback', cause);
+  return afterTransfer(h, 'fallback');
 }
 
 /** After an accepted transfer: hold the guest, then tell them. Failures here are warnings: the guest is routed. */
@@ -416,22 +239,14 @@ async function holdAndNotify(h: Handoff): Promise<void> {
     const hold = await h.withRetryAfter('placeOnHold', () =>
       call('placeOnHold', MUTATION_POLICY, 'Put the guest on hold', { interactionId: input.interactionId, idempotencyKey: h.key('hold') }),
     );
-    h.pushCompensation({
-      name: 'releaseHold',
-      run: () =>
-        call('releaseHold', COMPENSATION_POLICY, 'Release the hold (compensation)', {
-          interactionId: input.interactionId,
-          holdId: hold.holdId,
-          idempotencyKey: h.key('release-hold'),
-        }),
-    });
+    h.pushCompensation({ name: 'releaseHold', holdId: hold.holdId });
   } catch (err) {
     rethrowCancellation(err);
     h.warn(`guest not put on hold: ${errorText(err)}`);
   }
   h.enter('notifying');
   try {
-    await h.withRetryAfter('sendMessage', () =>
+    const sent = await h.withRetryAfter('sendMessage', () =>
       call('sendMessage', MUTATION_POLICY, 'Send the hold message', {
         conversationId: input.conversationId,
         body: HOLD_MESSAGE,
@@ -440,80 +255,13 @@ async function holdAndNotify(h: Handoff): Promise<void> {
       }),
     );
     h.customerNotified = true;
+    h.waitStartedAt = sent.sentAt;
   } catch (err) {
     rethrowCancellation(err);
     h.warn(`hold message not sent: ${errorText(err)}`);
   }
 }
 
-/**
- * A fallback: compensations in reverse, then the action's customer message, all non-cancellable
- * (a cancelled workflow must still release the guest), then the metric.
- */
-async function runFallback(h: Handoff, action: FallbackActionName, cause: HandoffFailure): Promise<BotHandoffResult> {
-  h.fallbackAction = action;
-  h.lastError = `${cause.step}: ${cause.message}`;
-  h.enter('compensating', action);
-  const compensations = await CancellationScope.nonCancellable(async () => {
-    const records = await h.compensate(action);
-    const text = FALLBACK_MESSAGES[action];
-    if (text) {
-      h.enter('notifying', action);
-      try {
-        await call('sendMessage', COMPENSATION_POLICY, `Tell the guest: ${action}`, {
-          conversationId: h.input.conversationId,
-          body: text,
-          sender: 'bot_fallback',
-          idempotencyKey: h.key(`message-${action}`),
-        });
-        h.customerNotified = true;
-      } catch (err) {
-        h.warn(`fallback message not sent: ${errorText(err)}`);
-      }
-    }
-    return records;
-  });
-  return finish(h, 'fallback', cause, compensations);
-}
-
 function budgetFailure(err: RetryAfterBudgetExhausted): HandoffFailure {
   return { step: err.step, type: CxoneFailure.RateLimited, status: err.failure.status ?? 429, message: err.message };
-}
-
-async function finish(h: Handoff, outcome: HandoffOutcome, failure?: HandoffFailure, compensations: CompensationRecord[] = []): Promise<BotHandoffResult> {
-  h.outcome = outcome;
-  h.enter('recording_metric');
-  let latencyMs = 0;
-  try {
-    ({ latencyMs } = await call('recordMetric', METRIC_POLICY, 'Record HANDOFF_METRIC', {
-      interactionId: h.input.interactionId,
-      handoffSuccess: outcome !== 'fallback' || h.fallbackAction === FallbackAction.GeneralQueue,
-      outcome,
-      queueId: h.queueId,
-      fallbackAction: h.fallbackAction,
-      attempts: h.attempts,
-      startedAtMs: workflowInfo().startTime.getTime(),
-    }));
-  } catch (err) {
-    rethrowCancellation(err);
-    h.warn(`metric not recorded: ${errorText(err)}`);
-  }
-  upsertSearchAttributes([
-    { key: HandoffOutcomeKey, value: outcome },
-    ...(h.fallbackAction ? [{ key: FallbackActionKey, value: h.fallbackAction }] : []),
-  ]);
-  h.enter('done', h.fallbackAction ? `${outcome}: ${h.fallbackAction}` : outcome);
-  return {
-    outcome,
-    fallbackAction: h.fallbackAction,
-    queueId: h.queueId,
-    transferId: h.transferId,
-    attempts: h.attempts,
-    latencyMs,
-    compensations,
-    customerNotified: h.customerNotified,
-    failure,
-    retryAfterWaitedMs: h.retryAfterWaitedMs,
-    warnings: h.warnings,
-  };
 }

@@ -59,10 +59,49 @@ export interface BotHandoffInput {
     historyLimit?: number;
     /** Check the queue first; paused or no agent available → callback instead of transferring. */
     preflight?: boolean;
+    /**
+     * How long the guest may wait in queue for an agent after the transfer (default 600); then the
+     * hold is released and a callback offered. 0 = do not wait (outcome `transferred`).
+     */
+    maxQueueWaitSeconds?: number;
+    /** Seconds between hold updates to the waiting guest (default 60). */
+    holdUpdateIntervalSeconds?: number;
+    /** Continue-as-new once the history has this many events while waiting (default 2000). */
+    continueAsNewAfterEvents?: number;
   };
+  /** Set only by continue-as-new: where a long wait for an agent picks up. Never set by a starter. */
+  resume?: WaitResumeState;
 }
 
-export type HandoffOutcome = 'transferred' | 'already_transferred' | 'fallback';
+/** What a handoff carries across continue-as-new while it waits for an agent. */
+export interface WaitResumeState {
+  transferId?: string;
+  queueId: string;
+  fallbackAction?: FallbackActionName;
+  attempts: number;
+  retryAfterWaitedMs: number;
+  waitedMs: number;
+  holdUpdatesSent: number;
+  customerNotified: boolean;
+  warnings: string[];
+  /** Workflow start of the first run, epoch ms: latency spans every run. */
+  startedAtMs: number;
+  /** The undo stack, as data. */
+  compensations: CompensationSpec[];
+  failure?: HandoffFailure;
+  duplicateEscalations: number;
+  waitStartedAt?: string;
+}
+
+/** A registered compensation, as data so it survives continue-as-new. */
+export type CompensationSpec = { name: 'markContextFailed' } | { name: 'releaseHold'; holdId?: string };
+
+/**
+ * transferred: CXone accepted the transfer (and no wait was asked for); agent_joined: an agent took
+ * the guest; abandoned: the guest left while waiting; already_transferred: a 409, someone else
+ * moved the guest; fallback: see fallbackAction.
+ */
+export type HandoffOutcome = 'transferred' | 'agent_joined' | 'abandoned' | 'already_transferred' | 'fallback';
 
 /** One compensation the fallback ran: its name and whether it worked. */
 export interface CompensationRecord {
@@ -98,6 +137,12 @@ export interface BotHandoffResult {
   retryAfterWaitedMs: number;
   /** Things that went wrong without changing the outcome (history unavailable, hold message failed, …). */
   warnings: string[];
+  /** Time in queue after the transfer (agent_joined, abandoned, or the timeout). */
+  queueWaitMs?: number;
+  /** The agent who took the guest (agent_joined). */
+  agentId?: string;
+  /** Hold updates sent while waiting. */
+  holdUpdatesSent?: number;
 }
 
 /** What the `status` query answers while the handoff runs and after it ends. */
@@ -110,6 +155,9 @@ export interface HandoffStatus {
   duplicateEscalations: number;
   outcome?: HandoffOutcome;
   fallbackAction?: FallbackActionName;
+  /** Time waited in queue so far (after the transfer). */
+  queueWaitMs: number;
+  holdUpdatesSent: number;
 }
 
 /** A second escalation for a handoff already running: recorded, never acted on twice. */
@@ -119,8 +167,26 @@ export interface EscalationSignal {
   at?: string;
 }
 
+/** CXone routed the interaction to an agent (the stream's `interaction.agent_joined`). */
+export interface AgentJoinedSignal {
+  interactionId: string;
+  /** ISO time of the event. */
+  at: string;
+  agentId: string;
+  agentName?: string;
+}
+
+/** The interaction ended while waiting: the guest left (the stream's `interaction.ended`). */
+export interface InteractionEndedSignal {
+  interactionId: string;
+  at: string;
+  reason: string;
+}
+
 export const statusQuery = defineQuery<HandoffStatus>('status');
 export const escalateSignal = defineSignal<[EscalationSignal]>('escalate');
+export const agentJoinedSignal = defineSignal<[AgentJoinedSignal]>('agentJoined');
+export const interactionEndedSignal = defineSignal<[InteractionEndedSignal]>('interactionEnded');
 
 /** The workflow id of the handoff of one interaction: the business key. */
 export function handoffWorkflowId(interactionId: string): string {

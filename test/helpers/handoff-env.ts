@@ -87,7 +87,11 @@ export async function startHandoffStack(opts: StackOptions = {}): Promise<Handof
   };
 }
 
-/** A handoff input for an interaction the simulator knows. */
+/**
+ * A handoff input for an interaction the simulator knows. By default it does not wait for an agent
+ * (maxQueueWaitSeconds 0): the transfer and fallback tests end at the hold message; the waiting
+ * tests pass their own options.
+ */
 export function handoffInput(interactionId: string, conversationId: string, overrides: Partial<BotHandoffInput> = {}): BotHandoffInput {
   return {
     interactionId,
@@ -97,6 +101,7 @@ export function handoffInput(interactionId: string, conversationId: string, over
     target: { queueId: 'queue-tech-support-01', skillGroupId: 'skill-group-advanced-troubleshooting', priority: 1 },
     guest: { sessionId: 'sess-123', language: 'en-US', tier: 'premium' },
     ...overrides,
+    options: { maxQueueWaitSeconds: 0, ...overrides.options },
   };
 }
 
