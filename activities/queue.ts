@@ -19,6 +19,18 @@ export interface QueueHealth {
   position?: number;
   /** Expected wait in seconds, when CXone tells (the interaction's, else the queue's). */
   estimatedWaitSeconds?: number;
+  /**
+   * The interaction's own state, when asked for: lets the wait notice an agent that joined (or a
+   * guest who left) even if the stream event announcing it never arrived.
+   */
+  interactionState?: string;
+  assignedAgentId?: string;
+}
+
+function agentIdOf(interaction: Record<string, unknown>): string | undefined {
+  const agent = interaction.assignedAgent;
+  if (agent && typeof agent === 'object' && typeof (agent as { id?: unknown }).id === 'string') return (agent as { id: string }).id;
+  return typeof interaction.agentId === 'string' ? interaction.agentId : undefined;
 }
 
 function numberField(obj: Record<string, unknown>, key: string): number | undefined {
@@ -46,6 +58,8 @@ export function createQueueActivities({ client }: ActivityDeps) {
         reason: paused ? 'queue is paused' : available === 0 ? 'no agent available' : undefined,
         position: interaction ? numberField(interaction, 'queuePosition') : undefined,
         estimatedWaitSeconds: (interaction && numberField(interaction, 'estimatedWaitSeconds')) ?? numberField(queue, 'estimatedWaitSeconds'),
+        interactionState: interaction?.state,
+        assignedAgentId: interaction ? agentIdOf(interaction) : undefined,
       };
     },
   };

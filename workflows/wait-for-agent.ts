@@ -87,14 +87,28 @@ async function abandoned(h: Handoff): Promise<BotHandoffResult> {
   return finish(h, 'abandoned', compensations);
 }
 
+/** States in which the interaction no longer waits, as the queue check reads them. */
+const AGENT_STATES = new Set(['agent_assigned', 'connected', 'active']);
+const ENDED_STATES = new Set(['ended', 'closed', 'abandoned', 'disconnected']);
+
 async function sendHoldUpdate(h: Handoff): Promise<void> {
   const n = h.holdUpdatesSent + 1;
-  let info: { position?: number; estimatedWaitSeconds?: number } = {};
+  let info: { position?: number; estimatedWaitSeconds?: number; interactionState?: string; assignedAgentId?: string } = {};
   try {
     info = await call('checkQueue', READ_POLICY, `Check the queue for hold update #${n}`, { queueId: h.queueId, interactionId: h.input.interactionId });
   } catch (err) {
     rethrowCancellation(err);
     // Without queue facts the update is still worth sending.
+  }
+  // A routing event lost on the way (stream down) must not leave the guest waiting for nothing:
+  // the interaction's own state settles it, and the loop ends the wait without this update.
+  if (info.interactionState && AGENT_STATES.has(info.interactionState) && !h.agentJoined) {
+    h.agentJoined = { interactionId: h.input.interactionId, at: '', agentId: info.assignedAgentId ?? 'unknown' };
+    return;
+  }
+  if (info.interactionState && ENDED_STATES.has(info.interactionState) && !h.ended) {
+    h.ended = { interactionId: h.input.interactionId, at: '', reason: `interaction ${info.interactionState} (seen by the queue check)` };
+    return;
   }
   try {
     await call('sendMessage', MUTATION_POLICY, `Hold update #${n}`, {

@@ -2,13 +2,14 @@
  * The `npm start` demo: about twenty bot conversations escalated through both doors — the CXone
  * event stream and the webhook (seed-000 and Cognigy shapes) — against the simulator, some with
  * faults injected (429, 400, 403, 5xx, 404, 401), each ending in the outcome the failure table
- * promises. It reports progress as handoffs finish and returns one record per handoff.
+ * promises, and each handoff then waits in queue until an agent joins (or, on the night shift,
+ * the guest gives up). It reports progress as handoffs finish and returns one record per handoff.
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { SimControl } from '../sim/control-client';
 import type { FaultSpec } from '../sim/types';
-import { handoffWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
+import { handoffWorkflowId, statusQuery, type BotHandoffResult } from '../../workflows/definitions';
 import type { DemoRecord } from './summary';
 
 export interface DemoOptions {
@@ -36,9 +37,15 @@ interface Scenario {
   payload?: Record<string, unknown>;
   /** Send the same webhook call twice (the second must join, not transfer again). */
   duplicate?: boolean;
+  /** Prepare the simulator before the escalation (e.g. a queue with nobody in it). */
+  setup?: (control: SimControl) => Promise<unknown>;
+  /** Once the handoff waits in queue: what the guest does. */
+  whileWaiting?: (control: SimControl, interactionId: string) => Promise<unknown>;
 }
 
 const TRANSFERS = '/api/v2/interactions/transfers';
+const NIGHT_QUEUE = 'queue-night-shift';
+const NIGHT_SKILL = 'skill-group-night';
 
 /** Concurrent wave: faults here are scoped to one interaction's own paths, so they cannot leak. */
 const CONCURRENT: Scenario[] = [
@@ -65,6 +72,13 @@ const SEQUENTIAL: Scenario[] = [
   { name: '503 until retries run out → callback', via: 'webhook', faults: () => [{ method: 'POST', path: TRANSFERS, status: 503, times: 3 }] },
   { name: 'interaction gone (404)', via: 'stream', attributes: { bot_confidence_score: 0.3 }, faults: () => [{ method: 'POST', path: TRANSFERS, status: 404, times: 1 }] },
   { name: 'credentials rejected (401)', via: 'webhook', faults: () => [{ method: 'POST', path: TRANSFERS, status: 401, times: 2 }] },
+  {
+    name: 'night shift empty; guest leaves',
+    via: 'webhook',
+    payload: { queueId: NIGHT_QUEUE, skillGroupId: NIGHT_SKILL },
+    setup: (control) => control.setQueue({ queueId: NIGHT_QUEUE, name: 'Night shift', status: 'active', agentsAvailable: 0, agentsTotal: 2, skillGroupIds: [NIGHT_SKILL] }),
+    whileWaiting: (control, id) => control.leave(id, 'customer_left'),
+  },
 ];
 
 /** Every demo scenario, for the count shown before it starts. */
@@ -90,6 +104,7 @@ async function runOne(s: Scenario, opts: DemoOptions): Promise<DemoRecord> {
   const interactionId = randomUUID();
   const record: DemoRecord = { interactionId, via: s.via, scenario: s.name };
   try {
+    await s.setup?.(opts.control);
     for (const fault of s.faults?.(interactionId) ?? []) await opts.control.addFault(fault);
     // Webhook conversations are confident bots (the stream must not pick them up too).
     const attributes = s.via === 'stream' ? s.attributes : { bot_confidence_score: 0.9 };
@@ -98,6 +113,10 @@ async function runOne(s: Scenario, opts: DemoOptions): Promise<DemoRecord> {
       await postWebhook(opts, seed000Payload(interactionId, conversationId, s.payload), s.duplicate ? 2 : 1);
     } else if (s.via === 'cognigy') {
       await postWebhook(opts, cognigyPayload(interactionId, conversationId), 1);
+    }
+    if (s.whileWaiting) {
+      await untilWaiting(opts, interactionId);
+      await s.whileWaiting(opts.control, interactionId);
     }
     const result = await awaitHandoff(opts, interactionId);
     return { ...record, outcome: result.outcome, fallbackAction: result.fallbackAction, latencyMs: result.latencyMs };
@@ -144,6 +163,18 @@ async function postWebhook(opts: DemoOptions, payload: unknown, times: number): 
     const res = await fetch(`${opts.webhookUrl}/v1/handoffs`, { method: 'POST', headers, body });
     if (res.status !== 202 && res.status !== 200) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
   }
+}
+
+/** Until the handoff reports it waits in queue (its status query). */
+async function untilWaiting(opts: DemoOptions, interactionId: string): Promise<void> {
+  const handle = opts.temporal.workflow.getHandle(handoffWorkflowId(interactionId));
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const step = await handle.query(statusQuery).then((s) => s.step, () => undefined);
+    if (step === 'waiting_for_agent') return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the handoff never started waiting for an agent');
 }
 
 /** Wait for the workflow to exist (the stream path is asynchronous), then for its result. */

@@ -47,7 +47,7 @@ export function renderSummary(records: readonly DemoRecord[]): string {
     '',
     table(rows),
     '',
-    `Latency: p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms (workflow start to metric, Retry-After waits included)`,
+    `Latency: p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms (escalation to the end of the handoff, Retry-After and queue waits included)`,
   ];
   for (const r of lost) lines.push(`LOST ${r.interactionId} (${r.via}, ${r.scenario}): ${r.lost}`);
   return lines.join('\n');

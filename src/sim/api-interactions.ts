@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { SimCore } from './core';
 import { check, ok, reject, type HandlerResult, type RequestContext } from './http-util';
-import { interactionEvent } from './routing';
+import { interactionEvent, queueStanding } from './routing';
 import { activeHold, type Interaction } from './state';
 import type { TransferRecord } from './types';
 
@@ -82,8 +82,7 @@ export function interactionHandlers(core: SimCore) {
     }
     const rec: TransferRecord = { id: `xfer-${randomUUID()}`, ...t, timestamp: now(), idempotencyKey: ctx.idempotencyKey, body: structuredClone(ctx.body) };
     i.transfers.push(rec);
-    i.state = 'queued';
-    i.queueId = queue.id;
+    core.world.enqueue(i, queue.id);
     core.logger.info('sim transfer', { interactionId: i.id, queueId: queue.id, transferId: rec.id });
     core.emit(interactionEvent('interaction.updated', i, rec.timestamp));
     core.router.schedule(i);
@@ -91,9 +90,13 @@ export function interactionHandlers(core: SimCore) {
   }
 
   return {
-    /** Seed 001: `GET /api/v2/interactions/{interactionId}`. */
+    /**
+     * Seed 001: `GET /api/v2/interactions/{interactionId}`. While the interaction waits in a queue
+     * (`queued`) it also carries `queuePosition` (1 = next) and `estimatedWaitSeconds`.
+     */
     getInteraction(ctx: RequestContext): HandlerResult {
       const i = mustFind(ctx.params.interactionId ?? '');
+      const standing = queueStanding(core.world, i, core.config.agentAssignDelayMs);
       return ok({
         id: i.id,
         type: i.type,
@@ -102,6 +105,8 @@ export function interactionHandlers(core: SimCore) {
         ...(i.queueId ? { queueId: i.queueId } : {}),
         attributes: i.attributes,
         createdAt: i.createdAt,
+        ...(i.assignedAgent ? { assignedAgent: i.assignedAgent } : {}),
+        ...standing,
       });
     },
 
@@ -179,7 +184,10 @@ export function interactionHandlers(core: SimCore) {
       return ok({ interactionId: i.id, holdId: hold.holdId, status: 'on_hold', holdType: hold.holdType, timestamp: hold.placedAt });
     },
 
-    /** The compensation for a hold: `POST /api/v2/interactions/hold/release`. */
+    /**
+     * The compensation for a hold: `POST /api/v2/interactions/hold/release`. It works whatever the
+     * interaction's state: a handoff releases the hold after the guest left, too.
+     */
     releaseHold(ctx: RequestContext): HandlerResult {
       const { interactionId, holdId } = check(releaseBody, ctx.body);
       const i = mustFind(interactionId);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { SimCore } from './core';
 import { check, ok, reject, type HandlerResult, type RequestContext } from './http-util';
+import { estimatedWaitSeconds } from './routing';
 import { GUEST_CHANNEL, queueAgents, type Queue } from './state';
 
 /** E.164: a plus, a non-zero country digit, at most 15 digits in all. */
@@ -46,9 +47,13 @@ export function routingHandlers(core: SimCore) {
   const mustFindQueue = (id: string): Queue => core.world.queues.get(id) ?? reject(404, 'not_found', `queue ${id} not found`);
 
   return {
-    /** Seed 002: `GET /api/v2/routing/queues/{queueId}`. */
+    /**
+     * Seed 002: `GET /api/v2/routing/queues/{queueId}`, plus the line: `interactionsWaiting` (in
+     * `queued`) and `estimatedWaitSeconds` for a newcomer (see `estimatedWaitSeconds` in routing.ts).
+     */
     getQueue(ctx: RequestContext): HandlerResult {
       const q = mustFindQueue(ctx.params.queueId ?? '');
+      const interactionsWaiting = core.world.waitingIn(q.id).length;
       return ok({
         id: q.id,
         name: q.name,
@@ -56,6 +61,8 @@ export function routingHandlers(core: SimCore) {
         maxConcurrentCalls: q.maxConcurrentCalls,
         wrapUpCodes: q.wrapUpCodes,
         skillGroupIds: q.skillGroupIds,
+        interactionsWaiting,
+        estimatedWaitSeconds: estimatedWaitSeconds(q, interactionsWaiting + 1, core.config.agentAssignDelayMs),
       });
     },
 

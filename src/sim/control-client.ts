@@ -62,6 +62,14 @@ export class SimControl {
     return this.call('PATCH', `/interactions/${encodeURIComponent(interactionId)}`, input);
   }
 
+  /**
+   * The guest leaves: the interaction ends (`state: 'ended'`), its pending agent assignment is
+   * cancelled and the stream emits `interaction.ended` with `reason` (default `customer_left`).
+   */
+  leave(interactionId: string, reason?: string): Promise<SimInteractionState> {
+    return this.call('POST', `/interactions/${encodeURIComponent(interactionId)}/leave`, reason === undefined ? {} : { reason });
+  }
+
   /** Register a fault; see `FaultSpec` for matching and defaults. */
   addFault(fault: FaultSpec): Promise<{ id: string }> {
     return this.call('POST', '/faults', fault);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { SimCore } from './core';
 import { faultSpecSchema, rateLimitSchema, TokenBucket } from './faults';
 import { check, isRecord, ok, reject, type HandlerResult, type RequestContext, type RouteDef } from './http-util';
-import { interactionEvent } from './routing';
+import { interactionEndedEvent, interactionEvent } from './routing';
 import { interactionState, QUEUE_STATUSES, queueState } from './state';
 import type { FaultSpec, SimEvent, SimState } from './types';
 
@@ -31,6 +31,11 @@ const createInteractionInput = z.object({
 });
 
 const updateInteractionInput = z.object({ state: z.string().min(1).optional(), attributes: record.optional() });
+
+const leaveInput = z.object({ reason: z.string().min(1).optional() });
+
+/** The reason `interaction.ended` carries when the leave call gives none. */
+export const DEFAULT_LEAVE_REASON = 'customer_left';
 
 const queueInput = z.object({
   queueId: z.string().min(1),
@@ -66,6 +71,7 @@ export function controlRoutes(core: SimCore): RouteDef[] {
     }),
     route('POST', '/interactions', (ctx) => createInteraction(core, ctx)),
     route('PATCH', '/interactions/{interactionId}', (ctx) => updateInteraction(core, ctx)),
+    route('POST', '/interactions/{interactionId}/leave', (ctx) => leaveInteraction(core, ctx)),
     route('GET', '/faults', () => ok({ faults: core.faults.list() })),
     route('POST', '/faults', (ctx) => ok({ id: core.faults.add(check(faultSpecSchema, ctx.body) as FaultSpec) }, 201)),
     route('DELETE', '/faults', () => ok({ cleared: core.faults.clear() })),
@@ -120,11 +126,31 @@ function updateInteraction(core: SimCore, ctx: RequestContext): HandlerResult {
   const id = ctx.params.interactionId ?? '';
   const i = core.world.interactions.get(id) ?? reject(404, 'not_found', `interaction ${id} not found`);
   const input = check(updateInteractionInput, ctx.body ?? {});
-  if (input.state) i.state = input.state;
+  // Put back in `queued` by hand: it joins the back of its queue's line.
+  if (input.state === 'queued' && i.state !== 'queued' && i.queueId) core.world.enqueue(i, i.queueId);
+  else if (input.state) i.state = input.state;
   if (input.attributes) Object.assign(i.attributes, input.attributes);
   core.emit(interactionEvent('interaction.updated', i));
   // A test may put an interaction back in a queue by hand; routing should then notice it.
   core.router.schedule(i);
+  return ok(interactionState(i));
+}
+
+/**
+ * The guest leaves: the interaction ends, a pending agent assignment is cancelled and the stream
+ * says `interaction.ended` with the reason. Holds are left as they are (releasing one afterwards
+ * still works: that is the handoff's compensation). Leaving an ended interaction changes nothing
+ * and emits nothing.
+ */
+function leaveInteraction(core: SimCore, ctx: RequestContext): HandlerResult {
+  const id = ctx.params.interactionId ?? '';
+  const i = core.world.interactions.get(id) ?? reject(404, 'not_found', `interaction ${id} not found`);
+  const { reason = DEFAULT_LEAVE_REASON } = check(leaveInput, ctx.body ?? {});
+  if (i.state === 'ended') return ok(interactionState(i));
+  const cancelled = core.router.cancel(i.id);
+  i.state = 'ended';
+  core.logger.info('sim guest left', { interactionId: i.id, reason, cancelledAssignment: cancelled });
+  core.emit(interactionEndedEvent(i, reason));
   return ok(interactionState(i));
 }
 

@@ -5,11 +5,46 @@
  *
  * Agents are not used up: the roster is what `agentsAvailable` says, handed out round-robin, so a
  * benchmark of many handoffs behaves the same from the first to the last.
+ *
+ * Waiting is visible the way a guest would be told about it: an interaction in `queued` has a
+ * position in its queue's line (by the order of the transfers) and an estimated wait, see
+ * {@link estimatedWaitSeconds}. A guest may also leave (`POST /_sim/interactions/{id}/leave`): the
+ * interaction ends and its pending assignment is cancelled.
  */
 import type { Logger } from '../log';
-import { queueAgents, type Interaction, type World } from './state';
+import { queueAgents, type Interaction, type Queue, type World } from './state';
 import type { EventHub } from './stream';
 import type { SimEvent } from './types';
+
+/** Seconds of waiting the simulator quotes per interaction in line when no agent can take one. */
+export const WAIT_SECONDS_PER_INTERACTION = 45;
+
+/** The queue hands interactions to agents now: active and at least one agent available. */
+export function queueCanRoute(queue: Pick<Queue, 'status' | 'agentsAvailable'>): boolean {
+  return queue.status === 'active' && queue.agentsAvailable > 0;
+}
+
+/**
+ * The wait the simulator quotes, in whole seconds, for the interaction at `position` (1-based) in
+ * a queue's line. Deterministic on purpose, so tests can assert it:
+ * - the queue can route (active, an agent available): every waiting interaction gets an agent after
+ *   the assignment delay (agents are not used up), so `ceil(agentAssignDelayMs / 1000)`;
+ * - it cannot (paused or nobody available): `WAIT_SECONDS_PER_INTERACTION × position`, 45 s for
+ *   the interaction itself and each one ahead of it.
+ * For the queue as a whole (`GET /routing/queues/{id}`), the quote is for a newcomer: position
+ * `interactionsWaiting + 1`.
+ */
+export function estimatedWaitSeconds(queue: Pick<Queue, 'status' | 'agentsAvailable'>, position: number, agentAssignDelayMs: number): number {
+  return queueCanRoute(queue) ? Math.ceil(agentAssignDelayMs / 1000) : WAIT_SECONDS_PER_INTERACTION * position;
+}
+
+/** Where an interaction stands in its queue: `undefined` unless it is `queued` in a known queue. */
+export function queueStanding(world: World, i: Interaction, agentAssignDelayMs: number): { queuePosition: number; estimatedWaitSeconds: number } | undefined {
+  const queue = i.state === 'queued' && i.queueId ? world.queues.get(i.queueId) : undefined;
+  if (!queue) return undefined;
+  const queuePosition = world.waitingIn(queue.id).indexOf(i) + 1;
+  return { queuePosition, estimatedWaitSeconds: estimatedWaitSeconds(queue, queuePosition, agentAssignDelayMs) };
+}
 
 /** What the router needs from the simulator. */
 export interface AgentRouterDeps {
@@ -40,9 +75,23 @@ export class AgentRouter {
     this.timers.set(interaction.id, timer);
   }
 
-  /** A queue was created or changed: interactions waiting in it may now get an agent. */
+  /** A queue was created or changed: interactions waiting in it may now get an agent, in line order. */
   queueChanged(queueId: string): void {
-    for (const i of this.deps.world().interactions.values()) if (i.queueId === queueId) this.schedule(i);
+    for (const i of this.deps.world().waitingIn(queueId)) this.schedule(i);
+  }
+
+  /** Cancel the pending assignment of one interaction (it ended); true when there was one. */
+  cancel(interactionId: string): boolean {
+    const timer = this.timers.get(interactionId);
+    if (!timer) return false;
+    clearTimeout(timer);
+    this.timers.delete(interactionId);
+    return true;
+  }
+
+  /** Whether an agent assignment is pending for this interaction. */
+  isPending(interactionId: string): boolean {
+    return this.timers.has(interactionId);
   }
 
   /** Cancel every pending assignment (reset and close). */
@@ -54,7 +103,7 @@ export class AgentRouter {
 
   private canAssign(i: Interaction): boolean {
     const queue = i.queueId ? this.deps.world().queues.get(i.queueId) : undefined;
-    return i.state === 'queued' && !!queue && queue.status === 'active' && queue.agentsAvailable > 0;
+    return i.state === 'queued' && !!queue && queueCanRoute(queue);
   }
 
   private assign(interactionId: string): void {
@@ -86,6 +135,14 @@ export class AgentRouter {
     this.deps.hub.broadcast(joined);
     this.deps.hub.broadcast(interactionEvent('interaction.updated', interaction, timestamp));
   }
+}
+
+/**
+ * `interaction.ended`: the guest left (or the interaction otherwise ended). `id` is the interaction
+ * id, as on every interaction event.
+ */
+export function interactionEndedEvent(i: Interaction, reason: string, timestamp = new Date().toISOString()): SimEvent {
+  return { eventType: 'interaction.ended', id: i.id, interactionId: i.id, conversationId: i.conversationId, reason, timestamp };
 }
 
 /** An interaction event in the shape seed 001's stream handler reads. */

@@ -42,6 +42,11 @@ export interface Interaction {
   holds: HoldRecord[];
   messages: SentMessageRecord[];
   assignedAgent: AgentRef | null;
+  /**
+   * When it last entered `queued`, as a sequence number (never a clock: two transfers in the same
+   * millisecond still have an order). Orders the waiting line; `null` until first queued.
+   */
+  queuedSeq: number | null;
 }
 
 /** A routing queue; its agents are derived from the counts (see `queueAgents`). */
@@ -152,6 +157,7 @@ export class World {
   readonly conversations = new Map<string, Conversation>();
   readonly guests: GuestRecord[] = [];
   readonly createdInteractions: CreatedInteractionRecord[] = [];
+  private queueSeq = 0;
 
   /** Add an interaction; the caller has checked that its ids are free. */
   addInteraction(input: NewInteraction): Interaction {
@@ -171,6 +177,7 @@ export class World {
       holds: [],
       messages: [],
       assignedAgent: null,
+      queuedSeq: null,
     };
     this.interactions.set(id, interaction);
     return interaction;
@@ -180,6 +187,22 @@ export class World {
   byConversation(conversationId: string): Interaction | undefined {
     for (const i of this.interactions.values()) if (i.conversationId === conversationId) return i;
     return undefined;
+  }
+
+  /** Put an interaction in a queue's waiting line, behind everyone already waiting there. */
+  enqueue(i: Interaction, queueId: string): void {
+    i.state = 'queued';
+    i.queueId = queueId;
+    i.queuedSeq = ++this.queueSeq;
+  }
+
+  /**
+   * The interactions waiting in a queue (state `queued`), longest-waiting first. One put in
+   * `queued` by hand without `enqueue` (a control-API PATCH) goes to the back.
+   */
+  waitingIn(queueId: string): Interaction[] {
+    const order = (i: Interaction) => i.queuedSeq ?? Number.MAX_SAFE_INTEGER;
+    return [...this.interactions.values()].filter((i) => i.state === 'queued' && i.queueId === queueId).sort((a, b) => order(a) - order(b));
   }
 
   /** Create a queue or update the given fields; the caller validated the counts. */

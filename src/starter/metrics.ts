@@ -1,6 +1,7 @@
 /**
  * The starter's Prometheus metrics (served at GET /metrics): what came in, what was started, what
- * was a duplicate, what was rejected and why, and how often the stream had to reconnect.
+ * was a duplicate, what was rejected and why, how often the stream had to reconnect, and the
+ * routing events (agent joined, interaction ended) passed on to running handoffs as signals.
  */
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -11,6 +12,8 @@ export interface StarterMetrics {
   duplicates: Counter<'source'>;
   rejections: Counter<'source' | 'reason'>;
   streamReconnects: Counter;
+  /** kind: agent_joined | ended; result: delivered (signalled) | no_handoff (none running). */
+  routingSignals: Counter<'kind' | 'result'>;
 }
 
 /** A fresh registry per starter (tests run several in one process). */
@@ -24,5 +27,11 @@ export function createStarterMetrics({ defaultMetrics = true }: { defaultMetrics
     duplicates: new Counter({ name: 'handoff_starter_duplicates_total', help: 'Escalations for a handoff already running (signalled, not restarted)', labelNames: ['source'], registers: [registry] }),
     rejections: new Counter({ name: 'handoff_starter_rejections_total', help: 'Escalations rejected, by source and reason', labelNames: ['source', 'reason'], registers: [registry] }),
     streamReconnects: new Counter({ name: 'handoff_starter_stream_reconnects_total', help: 'Event stream reconnects', registers: [registry] }),
+    routingSignals: new Counter({
+      name: 'handoff_starter_routing_signals_total',
+      help: 'Routing events (agent joined, interaction ended) passed to handoffs, by kind and result (delivered, no_handoff)',
+      labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
   };
 }

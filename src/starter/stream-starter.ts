@@ -1,6 +1,7 @@
 /**
- * The stream half of the starter: event stream → trigger detection → `starter.start(input, 'stream')`.
- * Thin on purpose: the listener owns the connection, the trigger owns the decision, the handoff
+ * The stream half of the starter: event stream → trigger detection → `starter.start(input, 'stream')`,
+ * and routing events (`interaction.agent_joined`, `interaction.ended`) → `starter.notifyRouting`,
+ * which signals the running handoff waiting for its agent. Thin on purpose: the listener owns the connection, the trigger owns the decision, the handoff
  * starter owns exactly-once (a second event for a running handoff becomes a signal, not a second
  * transfer). This file only wires them and counts what happened.
  */
@@ -10,7 +11,7 @@ import type { StarterConfig } from './config';
 import type { StarterMetrics } from './metrics';
 import type { HandoffStarter } from './start-handoff';
 import { StreamListener, type StreamListenerOptions } from './stream';
-import { detectTrigger, type TriggerDeps } from './trigger';
+import { detectTrigger, routingEventOf, type TriggerDeps } from './trigger';
 
 /** Metrics label of everything the stream starts. */
 export const STREAM_SOURCE = 'stream';
@@ -20,16 +21,26 @@ export interface StreamEventHandlerDeps {
   config: TriggerDeps['config'];
   cxone: Pick<CxoneClient, 'getInteraction'>;
   starter: HandoffStarter;
-  metrics?: Pick<StarterMetrics, 'eventsReceived' | 'rejections'>;
+  metrics?: Pick<StarterMetrics, 'eventsReceived' | 'rejections' | 'routingSignals'>;
   logger: Logger;
 }
 
 /**
- * The listener's `onEvent`: decide, then start (or join) the handoff. It throws only when CXone or
- * Temporal could not be reached, and the listener logs that; a bad event is counted, never thrown.
+ * The listener's `onEvent`: a routing event is passed to the running handoff; anything else is
+ * decided, then starts (or joins) the handoff. It throws only when CXone or Temporal could not be
+ * reached, and the listener logs that; a bad event is counted, never thrown.
  */
 export function createStreamEventHandler({ config, cxone, starter, metrics, logger }: StreamEventHandlerDeps): (event: unknown) => Promise<void> {
   return async (event) => {
+    // Routing events never trigger a handoff (trigger detection ignores them): they only concern
+    // one that may be running, so they go there instead.
+    const routing = routingEventOf(event);
+    if (routing) {
+      const result = await starter.notifyRouting(routing, STREAM_SOURCE);
+      metrics?.routingSignals.inc({ kind: routing.kind, result });
+      logger.debug('stream routing event', { interactionId: routing.interactionId, kind: routing.kind, result });
+      return;
+    }
     const decision = await detectTrigger(event, { config, cxone });
     switch (decision.action) {
       case 'ignore':
@@ -56,14 +67,15 @@ export interface StreamStarterOptions {
   config: Pick<StarterConfig, 'streamUrl' | 'confidenceThreshold' | 'targetQueueId' | 'targetSkillGroupId'>;
   cxone: Pick<CxoneClient, 'getInteraction' | 'getAccessToken' | 'invalidateToken'>;
   starter: HandoffStarter;
-  metrics?: Pick<StarterMetrics, 'eventsReceived' | 'rejections' | 'streamReconnects'>;
+  metrics?: Pick<StarterMetrics, 'eventsReceived' | 'rejections' | 'streamReconnects' | 'routingSignals'>;
   logger: Logger;
   /** Listener tuning (backoff, ping, WebSocket class); url, getToken and onEvent are set here. */
   listener?: Omit<StreamListenerOptions, 'url' | 'getToken' | 'onEvent' | 'logger' | 'metrics'>;
 }
 
 /**
- * A stream listener (not started) that turns triggering events into handoffs. The token comes from
+ * A stream listener (not started) that turns triggering events into handoffs and routing events
+ * into signals to them. The token comes from
  * the CXone client's cache on every connect, so a reconnect after expiry authenticates afresh.
  */
 export function createStreamStarter({ config, cxone, starter, metrics, logger, listener }: StreamStarterOptions): StreamListener {

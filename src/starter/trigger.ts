@@ -147,31 +147,53 @@ function buildInput({
   };
 }
 
-/** A routing change on an interaction, for a handoff that waits for its agent. */
+/**
+ * A routing change on an interaction, for a handoff that waits for its agent. `at` is the event's
+ * `timestamp` when it carries a valid one (ISO); optional fields are present only when the event
+ * carries them.
+ */
 export type RoutingEvent =
-  | { kind: 'agent_joined'; interactionId: string; agentId?: string; queueId?: string }
-  | { kind: 'ended'; interactionId: string };
+  | { kind: 'agent_joined'; interactionId: string; agentId?: string; agentName?: string; queueId?: string; at?: string }
+  | { kind: 'ended'; interactionId: string; reason?: string; at?: string };
 
 /**
  * Recognise `interaction.agent_joined` and `interaction.ended`; anything else is `undefined`.
- * Not wired yet: a later issue signals the running handoff with it.
+ * The stream starter turns these into the `agentJoined` / `interactionEnded` signals of the
+ * running handoff (`HandoffStarter.notifyRouting`).
  */
 export function routingEventOf(event: unknown): RoutingEvent | undefined {
   if (!isRecord(event)) return undefined;
   const interactionId = nonEmptyString(event.id) ?? nonEmptyString(event.interactionId);
   if (!interactionId) return undefined;
+  const at = isoTime(event.timestamp);
   switch (event.eventType) {
     case 'interaction.agent_joined': {
       const joined: RoutingEvent = { kind: 'agent_joined', interactionId };
       const agentId = nonEmptyString(event.agentId);
+      const agentName = nonEmptyString(event.agentName);
       const queueId = nonEmptyString(event.queueId);
       if (agentId) joined.agentId = agentId;
+      if (agentName) joined.agentName = agentName;
       if (queueId) joined.queueId = queueId;
+      if (at) joined.at = at;
       return joined;
     }
-    case 'interaction.ended':
-      return { kind: 'ended', interactionId };
+    case 'interaction.ended': {
+      const ended: RoutingEvent = { kind: 'ended', interactionId };
+      const reason = nonEmptyString(event.reason);
+      if (reason) ended.reason = reason;
+      if (at) ended.at = at;
+      return ended;
+    }
     default:
       return undefined;
   }
+}
+
+/** A timestamp (ISO string or epoch ms) as an ISO string; `undefined` when absent or not a time. */
+function isoTime(v: unknown): string | undefined {
+  if (typeof v !== 'string' && typeof v !== 'number') return undefined;
+  if (typeof v === 'string' && v.trim() === '') return undefined;
+  const ms = typeof v === 'number' ? v : Date.parse(v);
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : undefined;
 }

@@ -34,7 +34,8 @@ export interface WebhookHealth {
 
 /** Everything the webhook needs; it creates nothing of its own but the fastify app. */
 export interface WebhookDeps {
-  starter: HandoffStarter;
+  /** The webhook only starts (or joins) handoffs; routing news comes from the stream. */
+  starter: Pick<HandoffStarter, 'start'>;
   metrics: StarterMetrics;
   /** Only the webhook's settings are read; a whole `StarterConfig` fits. */
   config: Pick<StarterConfig, 'webhookSecret' | 'webhookBodyLimitBytes' | 'intentThreshold'>;

@@ -47,14 +47,16 @@ describe('handoff dev', () => {
     assert.match(out, /CXone\s+http:\/\/127\.0\.0\.1:\d+ \(simulator\)/);
     assert.match(out, /Webhook\s+http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs/);
     assert.match(out, /Event stream\s+ws:\/\/127\.0\.0\.1:\d+\/interaction\/v1\/events/);
-    assert.match(out, /\[20\/20\]/);
-    assert.match(out, /Handoffs: 20 \(8 from the stream, 12 from the webhook\)/);
-    // The failure table, as the demo's injected faults exercise it.
-    assert.match(out, /transferred\s+—\s+14/);
-    for (const action of ['offer_self_service_menu', 'route_to_general_queue', 'terminate_session_gracefully', 'log_and_escalate_to_admin']) {
+    assert.match(out, /\[21\/21\]/);
+    assert.match(out, /Handoffs: 21 \(8 from the stream, 13 from the webhook\)/);
+    // Every handoff that reached a staffed queue ends with an agent; the injected faults exercise the failure table.
+    assert.match(out, /agent_joined\s+—\s+14/);
+    assert.match(out, /agent_joined\s+route_to_general_queue\s+1/);
+    for (const action of ['offer_self_service_menu', 'terminate_session_gracefully', 'log_and_escalate_to_admin']) {
       assert.match(out, new RegExp(`fallback\\s+${action}\\s+1`));
     }
     assert.match(out, /fallback\s+queue_callback_request\s+2/);
+    assert.match(out, /abandoned\s+—\s+1/);
     assert.match(out, /lost\s+—\s+0/);
     assert.match(out, /Latency: p50 \d+ ms, p95 \d+ ms/);
     assert.match(out, /Every handoff is in the Web UI/);

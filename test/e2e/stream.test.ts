@@ -3,11 +3,14 @@
  * over a real WebSocket, the handoff worker, and the listener → trigger → createHandoffStarter path.
  * A triggering event leads to exactly one transfer, a duplicate joins the running handoff, three
  * dropped streams are survived, a bad frame is skipped, and a confident bot starts nothing.
+ * Routing events come back the same way: the simulator's agent joining or the guest leaving
+ * becomes the `agentJoined` / `interactionEnded` signal of the waiting handoff.
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { createLogger } from '../../src/log';
 import { FIXTURE_INTERACTION_ID } from '../../src/sim/fixtures';
 import { createStarterMetrics, type StarterMetrics } from '../../src/starter/metrics';
@@ -19,6 +22,12 @@ import { startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
 
 const TRANSFERS = '/api/v2/interactions/transfers';
 const TEST_TIMEOUT = { timeout: 90_000 };
+/**
+ * The handoff waits in queue for an agent after the transfer (issue 5). The stack's simulator
+ * assigns one only after 60 s; here an agent joins shortly after the transfer, and the stream
+ * starter passes that on as the `agentJoined` signal that ends the wait.
+ */
+const AGENT_ASSIGN_DELAY_MS = 300;
 
 let stack: HandoffStack;
 let listener: StreamListener;
@@ -59,12 +68,29 @@ async function transfersOf(interactionId: string) {
   return interaction.transfers;
 }
 
-/** Poll the simulator until the handoff of `interactionId` has transferred, then check the workflow. */
+/** The payloads of the signals named `name` the workflow received, oldest first. */
+async function signalsReceived(handle: WorkflowHandle, name: string): Promise<unknown[]> {
+  const { events } = await handle.fetchHistory();
+  return (events ?? [])
+    .map((e) => e.workflowExecutionSignaledEventAttributes)
+    .filter((a) => a?.signalName === name)
+    .map((a) => defaultPayloadConverter.fromPayload(a?.input?.payloads?.[0] ?? {}));
+}
+
+/**
+ * Poll the simulator until the handoff of `interactionId` has transferred, then check the workflow.
+ * It ends when the agent joins (`agent_joined`, through the stream's signal); a handoff that does
+ * not wait for an agent ends `transferred`.
+ */
 async function assertExactlyOneTransfer(interactionId: string): Promise<WorkflowHandle> {
   const handle = await handoffStarted(interactionId);
   await until(`a transfer of ${interactionId}`, async () => (await transfersOf(interactionId)).length > 0);
   const result = (await handle.result()) as BotHandoffResult;
-  assert.equal(result.outcome, 'transferred');
+  assert.ok(['agent_joined', 'transferred'].includes(result.outcome), `outcome ${result.outcome}`);
+  if (result.outcome === 'agent_joined') {
+    const agent = (await stack.control.state()).interactions[interactionId]?.assignedAgent;
+    assert.equal(result.agentId, agent?.id, 'the agent the simulator assigned');
+  }
   assert.equal(result.queueId, 'queue-tech-support-01');
   assert.equal((await transfersOf(interactionId)).length, 1);
   const posts = (await stack.control.journal({ method: 'POST', path: TRANSFERS })).entries.filter((e) => e.status < 300);
@@ -96,6 +122,8 @@ after(async () => {
 
 beforeEach(async () => {
   await stack.control.reset();
+  // A reset restores the start-up config: shorten the agent assignment again.
+  await stack.control.config({ agentAssignDelayMs: AGENT_ASSIGN_DELAY_MS });
   await until('the listener to be subscribed', () => listener.status.connected);
 });
 
@@ -195,6 +223,54 @@ describe('stream starter end to end', () => {
     // The event without trigger keys was decided by exactly one GET; the confident one by none.
     assert.equal((await stack.control.journal({ method: 'GET', path: `/api/v2/interactions/${silent.interactionId}` })).entries.length, 1);
     assert.equal((await stack.control.journal({ method: 'GET', path: `/api/v2/interactions/${confident.interactionId}` })).entries.length, 0);
+  });
+
+  it('an agent joining is signalled to the waiting handoff (agentJoined, delivered)', TEST_TIMEOUT, async () => {
+    const delivered = await counter(metrics.routingSignals, { kind: 'agent_joined', result: 'delivered' });
+    const { interactionId } = await stack.control.createInteraction({ attributes: { bot_confidence_score: 0.2 } });
+    const handle = await handoffStarted(interactionId);
+    await until('the agent_joined signal', async () => (await counter(metrics.routingSignals, { kind: 'agent_joined', result: 'delivered' })) === delivered + 1);
+    const agent = (await stack.control.state()).interactions[interactionId]?.assignedAgent;
+    assert.ok(agent, 'the simulator assigned an agent');
+    const [signal, ...more] = await signalsReceived(handle, 'agentJoined');
+    assert.equal(more.length, 0);
+    assert.deepEqual({ ...(signal as object), at: typeof (signal as { at: unknown }).at }, { interactionId, at: 'string', agentId: agent.id, agentName: agent.name });
+    await assertExactlyOneTransfer(interactionId);
+  });
+
+  it('the guest leaving while the handoff waits is signalled to it (interactionEnded, delivered)', TEST_TIMEOUT, async () => {
+    // Nobody available: the handoff transfers, holds, tells the guest and waits.
+    await stack.control.setQueue({ queueId: 'queue-tech-support-01', agentsAvailable: 0 });
+    const delivered = await counter(metrics.routingSignals, { kind: 'ended', result: 'delivered' });
+    const { interactionId } = await stack.control.createInteraction({ attributes: { bot_confidence_score: 0.2 } });
+    const handle = await handoffStarted(interactionId);
+    await until('the guest on hold with the hold message', async () => {
+      const i = (await stack.control.state()).interactions[interactionId];
+      return (i?.holds.length ?? 0) > 0 && (i?.messages.length ?? 0) > 0;
+    });
+    assert.equal((await handle.describe()).status.name, 'RUNNING', 'the handoff waits for an agent');
+    const left = await stack.control.leave(interactionId);
+    assert.equal(left.state, 'ended');
+    await until('the interactionEnded signal', async () => (await counter(metrics.routingSignals, { kind: 'ended', result: 'delivered' })) === delivered + 1);
+    const signals = await signalsReceived(handle, 'interactionEnded');
+    assert.equal(signals.length, 1);
+    const ended = signals[0] as { interactionId: string; at: string; reason: string };
+    assert.deepEqual([ended.interactionId, ended.reason], [interactionId, 'customer_left']);
+    assert.ok(!Number.isNaN(Date.parse(ended.at)));
+    assert.equal((await transfersOf(interactionId)).length, 1);
+  });
+
+  it('routing events of an interaction without a handoff are no_handoff', TEST_TIMEOUT, async () => {
+    const noHandoff = await counter(metrics.routingSignals, { kind: 'ended', result: 'no_handoff' });
+    const joinedNoHandoff = await counter(metrics.routingSignals, { kind: 'agent_joined', result: 'no_handoff' });
+    const { interactionId, conversationId } = await stack.control.createInteraction({ attributes: { bot_confidence_score: 0.95 } });
+    await stack.control.emitEvent({ eventType: 'interaction.agent_joined', id: interactionId, interactionId, conversationId, agentId: 'agent-x', timestamp: new Date().toISOString() });
+    await stack.control.leave(interactionId);
+    await until('both counted', async () =>
+      (await counter(metrics.routingSignals, { kind: 'ended', result: 'no_handoff' })) === noHandoff + 1 &&
+      (await counter(metrics.routingSignals, { kind: 'agent_joined', result: 'no_handoff' })) === joinedNoHandoff + 1,
+    );
+    await assert.rejects(stack.env.client.workflow.getHandle(handoffWorkflowId(interactionId)).describe(), WorkflowNotFoundError);
   });
 
   it('logged nothing failing and never the token', async () => {

@@ -49,7 +49,7 @@ async function listen(config: StarterConfig): Promise<string> {
 }
 
 before(async () => {
-  stack = await startHandoffStack();
+  stack = await startHandoffStack({ routing: true, agentAssignDelayMs: 300 });
   metrics = createStarterMetrics();
   const config = { ...starterConfigFromEnv({}), webhookBodyLimitBytes: BODY_LIMIT };
   openUrl = await listen(config);
@@ -131,7 +131,7 @@ describe('webhook (real HTTP, dev server, simulator, worker)', () => {
     assert.equal(res.json.webUiUrl, `http://localhost:8233/namespaces/default/workflows/${workflowId}/${res.json.runId as string}`);
 
     const r = await result(interactionId);
-    assert.equal(r.outcome, 'transferred');
+    assert.equal(r.outcome, 'agent_joined');
     const xfers = await transfers(interactionId);
     assert.equal(xfers.length, 1);
     assert.equal(xfers[0]?.queueId, 'queue-tech-support-01');
@@ -159,7 +159,7 @@ describe('webhook (real HTTP, dev server, simulator, worker)', () => {
     assert.deepEqual(second.json, { workflowId: `handoff-${interactionId}`, status: 'already_running' });
 
     const r = await result(interactionId);
-    assert.equal(r.outcome, 'transferred');
+    assert.equal(r.outcome, 'agent_joined');
     assert.equal((await transfers(interactionId)).length, 1);
     const status = await stack.env.client.workflow.getHandle(handoffWorkflowId(interactionId)).query(statusQuery);
     assert.equal(status.duplicateEscalations, 1, 'the duplicate was delivered to the running handoff');
@@ -172,7 +172,7 @@ describe('webhook (real HTTP, dev server, simulator, worker)', () => {
     assert.equal(res.json.workflowId, `handoff-${interactionId}`);
 
     const r = await result(interactionId);
-    assert.equal(r.outcome, 'transferred');
+    assert.equal(r.outcome, 'agent_joined');
     const xfers = await transfers(interactionId);
     assert.equal(xfers.length, 1);
     const custom = (xfers[0]?.body as { attributes: { custom: Record<string, unknown> } }).attributes.custom;
@@ -243,7 +243,7 @@ describe('webhook (real HTTP, dev server, simulator, worker)', () => {
     const res = await post(signedUrl, body, { 'X-Handoff-Signature': signBody(SECRET, body) });
     assert.equal(res.status, 202);
     assert.equal(res.json.workflowId, `handoff-${interactionId}`);
-    assert.equal((await result(interactionId)).outcome, 'transferred');
+    assert.equal((await result(interactionId)).outcome, 'agent_joined');
     assert.equal((await transfers(interactionId)).length, 1);
   });
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -14,6 +14,9 @@ import { DEFAULT_SETTINGS, type HandoffSettings } from '../../activities/deps';
 import { CxoneClient } from '../../src/cxone';
 import { silentLogger } from '../../src/log';
 import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
+import { createHandoffStarter } from '../../src/starter/start-handoff';
+import { StreamListener } from '../../src/starter/stream';
+import { routingEventOf } from '../../src/starter/trigger';
 import { createHandoffWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { handoffWorkflowId, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
 import { createTestEnv } from './temporal';
@@ -37,13 +40,19 @@ export interface HandoffStack {
   metrics: string[];
   /** Start a handoff and wait for its result. */
   run(input: BotHandoffInput): Promise<{ result: BotHandoffResult; handle: WorkflowHandle }>;
-  start(input: BotHandoffInput): Promise<WorkflowHandle>;
+  start(input: BotHandoffInput): Promise<WorkflowHandleWithFirstExecutionRunId>;
   teardown(): Promise<void>;
 }
 
 export interface StackOptions {
   settings?: Partial<HandoffSettings>;
   agentAssignDelayMs?: number;
+  /**
+   * Forward the simulator's routing events (agent joined, guest left) to the running handoffs as
+   * signals, as the starter does in production. Off by default: tests that start their own stream
+   * listener do it themselves.
+   */
+  routing?: boolean;
 }
 
 export async function startHandoffStack(opts: StackOptions = {}): Promise<HandoffStack> {
@@ -62,6 +71,23 @@ export async function startHandoffStack(opts: StackOptions = {}): Promise<Handof
   });
   const running = worker.run();
 
+  let routing: StreamListener | undefined;
+  if (opts.routing) {
+    const starter = createHandoffStarter({ client: env.client, taskQueue, logger: silentLogger });
+    routing = new StreamListener({
+      url: sim.wsUrl,
+      getToken: () => cxone.getAccessToken(),
+      logger: silentLogger,
+      backoff: { baseMs: 50, maxMs: 500 },
+      onEvent: async (event) => {
+        const r = routingEventOf(event);
+        if (r) await starter.notifyRouting(r, 'stream');
+      },
+    });
+    routing.start();
+    for (let i = 0; i < 100 && !routing.status.connected; i += 1) await new Promise((r) => setTimeout(r, 50));
+  }
+
   const start = (input: BotHandoffInput) =>
     env.client.workflow.start('botHandoff', { taskQueue, workflowId: handoffWorkflowId(input.interactionId), args: [input] });
   return {
@@ -78,6 +104,7 @@ export async function startHandoffStack(opts: StackOptions = {}): Promise<Handof
       return { result: (await handle.result()) as BotHandoffResult, handle };
     },
     async teardown() {
+      await routing?.stop();
       worker.shutdown();
       await running;
       await cxone.close();

@@ -198,4 +198,19 @@ describe('routingEventOf', () => {
     assert.equal(routingEventOf({ eventType: 'interaction.agent_joined' }), undefined);
     assert.equal(routingEventOf('x'), undefined);
   });
+
+  it('carries the agent name, the reason and the event time (as ISO) when the event has them', () => {
+    assert.deepEqual(
+      routingEventOf({ eventType: 'interaction.agent_joined', id: 'i1', agentId: 'a-1', agentName: 'Chen Wei', queueId: 'q1', timestamp: '2025-03-01T10:00:00Z' }),
+      { kind: 'agent_joined', interactionId: 'i1', agentId: 'a-1', agentName: 'Chen Wei', queueId: 'q1', at: '2025-03-01T10:00:00.000Z' },
+    );
+    assert.deepEqual(routingEventOf({ eventType: 'interaction.ended', id: 'i2', reason: 'customer_left', timestamp: 1740823200000 }), {
+      kind: 'ended',
+      interactionId: 'i2',
+      reason: 'customer_left',
+      at: '2025-03-01T10:00:00.000Z',
+    });
+    // A timestamp that is no time is left out (the signal then uses "now"), never thrown on.
+    assert.deepEqual(routingEventOf({ eventType: 'interaction.ended', id: 'i3', reason: '', timestamp: 'yesterday' }), { kind: 'ended', interactionId: 'i3' });
+  });
 });

@@ -26,7 +26,7 @@ function harness(opts: { secret?: string; result?: Partial<StartResult>; fail?: 
   const starts: Harness['starts'] = [];
   const lines: Harness['lines'] = [];
   const metrics = createStarterMetrics({ defaultMetrics: false });
-  const starter: HandoffStarter = {
+  const starter: Pick<HandoffStarter, 'start'> = {
     async start(input, source) {
       if (opts.fail) throw new Error('connect ECONNREFUSED 127.0.0.1:7233');
       starts.push({ input, source });

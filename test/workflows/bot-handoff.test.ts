@@ -353,6 +353,18 @@ describe('botHandoff', () => {
     await maybeRecordHistory('cancelled-during-hold-message', handle);
   });
 
+  it('waiting with no stream to announce the agent: the hold-update queue check notices the agent joined', async () => {
+    // This stack forwards no routing events: only the interaction's own state can end the wait.
+    await stack.control.config({ agentAssignDelayMs: 200 });
+    const { interactionId, conversationId } = await newInteraction();
+    const { result } = await stack.run(handoffInput(interactionId, conversationId, { options: { maxQueueWaitSeconds: 30, holdUpdateIntervalSeconds: 1 } }));
+    assert.equal(result.outcome, 'agent_joined');
+    const state = await interactionState(interactionId);
+    assert.equal(result.agentId, state.assignedAgent?.id);
+    assert.deepEqual(state.holds.map((h) => h.status), ['released']);
+    assert.deepEqual(state.messages.map((m) => m.body), [HOLD_MESSAGE], 'no hold update once the agent is there');
+  });
+
   it('duplicate escalations arrive as signals and change nothing', async () => {
     const { interactionId, conversationId } = await newInteraction();
     await stack.control.addFault({ method: 'POST', path: TRANSFERS, delayMs: 1500 });
