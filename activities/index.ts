@@ -4,6 +4,7 @@
  */
 import { createContextActivities } from './context';
 import type { ActivityDeps } from './deps';
+import { createGuestActivities } from './guest';
 import { createHistoryActivities } from './history';
 import { createHoldActivities } from './hold';
 import { createMessageActivities } from './messages';
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMessageActivities(deps),
     ...createQueueActivities(deps),
     ...createMetricActivities(deps),
+    ...createGuestActivities(deps),
   };
 }
 

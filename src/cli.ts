@@ -4,6 +4,7 @@
  */
 import type * as DevCommand from './commands/dev';
 import type * as DevServerCommand from './commands/dev-server';
+import type * as DoctorCommand from './commands/doctor';
 import type * as SimCommand from './commands/sim';
 import type * as StarterCommand from './commands/starter';
 import type * as TemporalPathCommand from './commands/temporal-path';
@@ -41,6 +42,10 @@ const COMMANDS: Record<string, Command> = {
   'temporal-path': {
     summary: 'print the absolute path of an executable Temporal CLI (building it once if needed)',
     run: async (argv) => load<typeof TemporalPathCommand>('./commands/temporal-path').runTemporalPath(argv),
+  },
+  doctor: {
+    summary: 'diagnose handovers: payload | queue | simulate | conversation | recent | handoff (--json; `handoff doctor --help`)',
+    run: async (argv) => load<typeof DoctorCommand>('./commands/doctor').runDoctor(argv),
   },
   'dev-server': {
     summary: 'run only the Temporal dev server with the project search attributes (--port, --ui-port, --db)',

@@ -1,2 +1,3 @@
 /** The workflows the worker bundles into Temporal's sandbox. */
 export { botHandoff } from './bot-handoff';
+export { ivrChannelSwitch } from './ivr-channel-switch';

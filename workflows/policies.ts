@@ -62,6 +62,28 @@ export const COMPENSATION_POLICY: ActivityOptions = {
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 6, nonRetryableErrorTypes },
 };
 
+/**
+ * The IVR channel switch's guest creation (client timeout 15 s): three attempts, 1 s then 2 s
+ * apart, as seed 003 retries a 5xx three times. A caller is waiting on the phone, so no more: the
+ * starter answers within HANDOFF_IVR_DEADLINE_MS anyway. Safe to retry because every attempt
+ * carries the same Idempotency-Key: a retry after a timeout can never create a second guest.
+ * 400/403 are non-retryable; a 429 is waited out by the workflow (IVR_GUEST_TRIES below).
+ */
+export const GUEST_POLICY: ActivityOptions = {
+  startToCloseTimeout: '20s',
+  heartbeatTimeout: HEARTBEAT_TIMEOUT,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
+};
+
+/** createGuest tries of the IVR channel switch when CXone answers 429 (seed 003's max_retries). */
+export const IVR_GUEST_TRIES = 3;
+
+/** When a 429 carries no Retry-After header: seed 003 assumes 2 s. */
+export const IVR_DEFAULT_RETRY_AFTER_MS = 2_000;
+
+/** The longest single 429 wait of the IVR channel switch: min(Retry-After × 2^n, 30 s), as seed 003. */
+export const IVR_MAX_RETRY_AFTER_WAIT_MS = 30_000;
+
 /** The metric is a log line and counters: local work, short timeout, a couple of tries. */
 export const METRIC_POLICY: ActivityOptions = {
   startToCloseTimeout: '5s',

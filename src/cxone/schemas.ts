@@ -303,7 +303,7 @@ export const ConversationParticipant = z.looseObject({
   id: z.string().optional(),
   type: z.string(),
   name: z.string().nullish(),
-  messages: z.array(z.looseObject({ id: z.string().optional(), content: z.unknown(), timestamp: z.unknown() })).optional(),
+  messages: z.array(z.looseObject({ id: z.string().optional(), content: z.unknown().optional(), timestamp: z.unknown().optional() })).optional(),
   context: JsonRecord.optional(),
 });
 /** A participant of a conversation. */

@@ -297,7 +297,8 @@ export async function runDoctorHandoff(args: string[]): Promise<number> {
     try {
       runs = await fetchRuns(client, workflowId);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) {
+      // fetchHistory reports an unknown workflow as a gRPC NOT_FOUND (5), not WorkflowNotFoundError.
+      if (err instanceof WorkflowNotFoundError || (err as { code?: number }).code === 5) {
         process.stderr.write(`No handoff ${workflowId} in namespace ${config.namespace} at ${config.address}: was it started (the starter logs "handoff started"), and is TEMPORAL_NAMESPACE right?\n`);
         return 1;
       }

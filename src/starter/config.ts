@@ -21,6 +21,8 @@ export interface StarterConfig {
   /** Where stream-detected handoffs go, unless the interaction names a queue. */
   targetQueueId: string;
   targetSkillGroupId: string;
+  /** How long `POST /v1/ivr/handoff` waits for the channel switch before answering 504 (HANDOFF_IVR_DEADLINE_MS). */
+  ivrDeadlineMs: number;
 }
 
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
@@ -35,6 +37,7 @@ const StarterEnv = z.object({
   CXONE_STREAM_URL: z.string().optional(),
   HANDOFF_TARGET_QUEUE_ID: z.string().min(1).default('queue-tech-support-01'),
   HANDOFF_TARGET_SKILL_GROUP_ID: z.string().min(1).default('skill-group-advanced-troubleshooting'),
+  HANDOFF_IVR_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
 });
 
 const EXPECTED: Record<string, string> = {
@@ -47,6 +50,7 @@ const EXPECTED: Record<string, string> = {
   CXONE_STREAM_URL: 'a ws:// or wss:// URL, or "off"',
   HANDOFF_TARGET_QUEUE_ID: 'the queue id stream-detected handoffs go to',
   HANDOFF_TARGET_SKILL_GROUP_ID: 'its skill group id',
+  HANDOFF_IVR_DEADLINE_MS: 'milliseconds between 100 and 120000 (default 8000)',
 };
 
 /** The stream URL CXone serves next to its API: same host, ws(s), /interaction/v1/events. */
@@ -86,5 +90,6 @@ export function starterConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cxone
     streamEnabled: streamEnabled && streamUrl !== undefined,
     targetQueueId: e.HANDOFF_TARGET_QUEUE_ID,
     targetSkillGroupId: e.HANDOFF_TARGET_SKILL_GROUP_ID,
+    ivrDeadlineMs: e.HANDOFF_IVR_DEADLINE_MS,
   };
 }

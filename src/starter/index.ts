@@ -1,11 +1,13 @@
 /**
  * The starter process: the webhook (always) and the CXone event-stream listener (when a stream URL
- * is known), both feeding one `HandoffStarter`. Used by `handoff starter` and `handoff dev`.
+ * is known), both feeding one `HandoffStarter`; the webhook also serves the IVR channel switch
+ * (`POST /v1/ivr/handoff`). Used by `handoff starter` and `handoff dev`.
  */
 import type { Client } from '@temporalio/client';
 import type { CxoneClient } from '../cxone';
 import type { Logger } from '../log';
 import type { StarterConfig } from './config';
+import { createIvrChannelSwitcher } from './ivr';
 import { createStarterMetrics, type StarterMetrics } from './metrics';
 import { createHandoffStarter, type HandoffStarter } from './start-handoff';
 import type { StreamListener } from './stream';
@@ -51,12 +53,14 @@ export async function startStarter(opts: StarterOptions): Promise<RunningStarter
     if (stream) details.stream = stream.status.connected ? 'connected' : `reconnecting (${stream.status.lastError ?? 'starting'})`;
     return { temporal: t.status === 'fulfilled', cxone: c.status === 'fulfilled', details };
   };
+  const ivr = createIvrChannelSwitcher({ client: temporal, taskQueue: opts.taskQueue, deadlineMs: config.ivrDeadlineMs, logger: logger.child({ component: 'ivr' }), metrics });
   const app = buildWebhook({
     starter,
     metrics,
     config,
     logger: logger.child({ component: 'webhook' }),
     health,
+    ivr,
     webUiUrl: opts.webUiBaseUrl
       ? (workflowId, runId) => `${opts.webUiBaseUrl}/namespaces/${opts.namespace}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`
       : undefined,

@@ -1,7 +1,8 @@
 /**
  * The starter's Prometheus metrics (served at GET /metrics): what came in, what was started, what
  * was a duplicate, what was rejected and why, how often the stream had to reconnect, and the
- * routing events (agent joined, interaction ended) passed on to running handoffs as signals.
+ * routing events (agent joined, interaction ended) passed on to running handoffs as signals, and
+ * how IVR channel switches ended.
  */
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -14,6 +15,8 @@ export interface StarterMetrics {
   streamReconnects: Counter;
   /** kind: agent_joined | ended; result: delivered (signalled) | no_handoff (none running). */
   routingSignals: Counter<'kind' | 'result'>;
+  /** IVR channel switches answered: result = success or the error reason (timeout, forbidden, …). */
+  ivrSwitches: Counter<'result'>;
 }
 
 /** A fresh registry per starter (tests run several in one process). */
@@ -31,6 +34,12 @@ export function createStarterMetrics({ defaultMetrics = true }: { defaultMetrics
       name: 'handoff_starter_routing_signals_total',
       help: 'Routing events (agent joined, interaction ended) passed to handoffs, by kind and result (delivered, no_handoff)',
       labelNames: ['kind', 'result'],
+      registers: [registry],
+    }),
+    ivrSwitches: new Counter({
+      name: 'handoff_starter_ivr_switches_total',
+      help: 'IVR channel switches answered, by result (success or the error reason)',
+      labelNames: ['result'],
       registers: [registry],
     }),
   };

@@ -4,6 +4,8 @@
  *
  *   POST /v1/handoffs   a seed-000 bot escalation or a Cognigy `transferContext` → start (or join)
  *                       the handoff `handoff-<interactionId>`
+ *   POST /v1/ivr/handoff  (when `deps.ivr` is given) seed 003's IVR → web messaging switch: runs
+ *                       `ivrChannelSwitch` and answers synchronously with the session URL (ivr.ts)
  *   GET  /healthz       200 when Temporal and CXone both answer, else 503 naming the one down
  *   GET  /metrics       the starter's Prometheus registry
  *
@@ -18,6 +20,7 @@ import type { Logger } from '../log';
 import type { StarterConfig } from './config';
 import { parseEscalation, type EscalationSource } from './escalation';
 import type { InputIssue } from './handoff-input';
+import { ivrAnswer, IVR_HANDOFF_PATH, parseIvrRequest, type IvrChannelSwitcher } from './ivr';
 import type { StarterMetrics } from './metrics';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
 import type { HandoffStarter } from './start-handoff';
@@ -43,8 +46,8 @@ export interface WebhookDeps {
   health: () => Promise<WebhookHealth>;
   /** Link to the workflow in the Temporal Web UI, returned with 202 when given. */
   webUiUrl?: (workflowId: string, runId: string) => string;
-  /** Reserved for `POST /v1/ivr/handoff` (seed 003); not used yet. */
-  ivr?: unknown;
+  /** Runs `POST /v1/ivr/handoff` (seed 003); the route exists only when given. */
+  ivr?: IvrChannelSwitcher;
 }
 
 /** Why an escalation was refused: the `reason` label of `handoff_starter_rejections_total`. */
@@ -62,6 +65,30 @@ function dropProtoKeys(key: string, value: unknown): unknown {
 function headerValue(value: string | string[] | undefined): string | undefined {
   // Two signature headers make a header with two `t=`, which the verifier refuses as malformed.
   return Array.isArray(value) ? value.join(',') : value;
+}
+
+/** The body of a JSON request, authenticated and parsed, or why not. */
+type JsonBody =
+  | { ok: true; body: unknown }
+  | { ok: false; problem: 'unsupported_media_type' }
+  | { ok: false; problem: 'bad_signature'; signatureProblem: string }
+  | { ok: false; problem: 'invalid_json' };
+
+/**
+ * The shared door of every POST: raw bytes (else it was not JSON), then the signature over exactly
+ * those bytes when a secret is set, and only then JSON.parse.
+ */
+function readJsonBody(raw: unknown, secret: string | undefined, signature: string | undefined): JsonBody {
+  if (!Buffer.isBuffer(raw)) return { ok: false, problem: 'unsupported_media_type' };
+  if (secret) {
+    const check = verifySignature(secret, signature, raw);
+    if (!check.ok) return { ok: false, problem: 'bad_signature', signatureProblem: check.reason };
+  }
+  try {
+    return { ok: true, body: JSON.parse(raw.toString('utf8'), dropProtoKeys) };
+  } catch {
+    return { ok: false, problem: 'invalid_json' };
+  }
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -109,29 +136,21 @@ export function buildWebhook(deps: WebhookDeps): FastifyInstance {
     reject(request, reply, source, 'invalid', 400, { error: 'invalid_request', issues }, { issues: issues.map((i) => i.path) });
 
   app.post(HANDOFFS_PATH, async (request, reply) => {
-    const raw = request.body;
-    if (!Buffer.isBuffer(raw)) {
-      // No body and no content type: nothing was parsed, so it was not JSON.
+    const read = readJsonBody(request.body, config.webhookSecret, headerValue(request.headers[SIGNATURE_HEADER]));
+    if (!read.ok) {
+      // The shape is unknown (the body is not parsed yet): counted under the webhook door.
       metrics.eventsReceived.inc({ source: 'webhook' });
-      return reject(request, reply, 'webhook', 'unsupported_media_type', 415, { error: 'unsupported_media_type', message: 'send the escalation as application/json' });
-    }
-
-    if (config.webhookSecret) {
-      const check = verifySignature(config.webhookSecret, headerValue(request.headers[SIGNATURE_HEADER]), raw);
-      if (!check.ok) {
-        // The shape is unknown (the body is not parsed yet): counted under the webhook door.
-        metrics.eventsReceived.inc({ source: 'webhook' });
-        return reject(request, reply, 'webhook', 'bad_signature', 401, { error: 'invalid_signature' }, { signatureProblem: check.reason });
+      switch (read.problem) {
+        case 'unsupported_media_type':
+          // No body and no content type: nothing was parsed, so it was not JSON.
+          return reject(request, reply, 'webhook', 'unsupported_media_type', 415, { error: 'unsupported_media_type', message: 'send the escalation as application/json' });
+        case 'bad_signature':
+          return reject(request, reply, 'webhook', 'bad_signature', 401, { error: 'invalid_signature' }, { signatureProblem: read.signatureProblem });
+        case 'invalid_json':
+          return invalid(request, reply, 'webhook', [{ path: '(root)', message: 'the body is not valid JSON' }]);
       }
     }
-
-    let body: unknown;
-    try {
-      body = JSON.parse(raw.toString('utf8'), dropProtoKeys);
-    } catch {
-      metrics.eventsReceived.inc({ source: 'webhook' });
-      return invalid(request, reply, 'webhook', [{ path: '(root)', message: 'the body is not valid JSON' }]);
-    }
+    const body = read.body;
 
     const parsed = parseEscalation(body, { intentThreshold: config.intentThreshold });
     metrics.eventsReceived.inc({ source: parsed.source });
@@ -163,6 +182,42 @@ export function buildWebhook(deps: WebhookDeps): FastifyInstance {
     });
   });
 
+  const { ivr } = deps;
+  if (ivr) {
+    // Same door as /v1/handoffs (media type, size, signature, JSON, shape), then the switch itself;
+    // every answer carries `status` (and `reason` on errors), which is what the Studio flow branches on.
+    const refuse = (request: FastifyRequest, reply: FastifyReply, reason: RejectionReason, status: number, payload: Record<string, unknown>, fields: Record<string, unknown> = {}) => {
+      metrics.rejections.inc({ source: 'ivr', reason });
+      log.warn('ivr request rejected', { requestId: request.id, reason, status, ...fields });
+      return reply.code(status).send({ status: 'error', ...payload });
+    };
+    app.post(IVR_HANDOFF_PATH, async (request, reply) => {
+      metrics.eventsReceived.inc({ source: 'ivr' });
+      const read = readJsonBody(request.body, config.webhookSecret, headerValue(request.headers[SIGNATURE_HEADER]));
+      if (!read.ok) {
+        switch (read.problem) {
+          case 'unsupported_media_type':
+            return refuse(request, reply, 'unsupported_media_type', 415, { reason: 'unsupported_media_type', message: 'send the request as application/json' });
+          case 'bad_signature':
+            return refuse(request, reply, 'bad_signature', 401, { reason: 'invalid_signature', message: 'missing, invalid or expired X-Handoff-Signature' }, { signatureProblem: read.signatureProblem });
+          case 'invalid_json':
+            return refuse(request, reply, 'invalid', 400, { reason: 'invalid_request', message: 'the body is not valid JSON', issues: [{ path: '(root)', message: 'the body is not valid JSON' }] });
+        }
+      }
+      const parsed = parseIvrRequest(read.body);
+      if (!parsed.ok) {
+        // Paths only in the log: caller_id is a phone number.
+        const message = `invalid request: ${parsed.issues.map((i) => i.path).join(', ')}`;
+        return refuse(request, reply, 'invalid', 400, { reason: 'invalid_request', message, issues: parsed.issues }, { issues: parsed.issues.map((i) => i.path) });
+      }
+      const outcome = await ivr.switchChannel(parsed.request);
+      const answer = ivrAnswer(outcome);
+      metrics.ivrSwitches.inc({ result: outcome.ok ? 'success' : outcome.reason });
+      log.info('ivr channel switch answered', { requestId: request.id, workflowId: outcome.workflowId, status: answer.status, result: outcome.ok ? 'success' : outcome.reason });
+      return reply.code(answer.status).send(answer.body);
+    });
+  }
+
   app.get('/healthz', async (request, reply) => {
     let h: WebhookHealth;
     try {
@@ -191,11 +246,22 @@ export function buildWebhook(deps: WebhookDeps): FastifyInstance {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode ?? 500;
     const onHandoffs = request.routeOptions.url === HANDOFFS_PATH;
+    const onIvr = deps.ivr !== undefined && request.routeOptions.url === IVR_HANDOFF_PATH;
     const count = (reason: RejectionReason) => {
-      if (!onHandoffs) return;
-      metrics.eventsReceived.inc({ source: 'webhook' });
-      metrics.rejections.inc({ source: 'webhook', reason });
+      if (!onHandoffs && !onIvr) return;
+      const source = onIvr ? 'ivr' : 'webhook';
+      metrics.eventsReceived.inc({ source });
+      metrics.rejections.inc({ source, reason });
     };
+    if (onIvr && status >= 400 && status < 500) {
+      // The IVR's answers all carry `status` and `reason`, refusals by fastify included.
+      const reason: RejectionReason = status === 413 ? 'too_large' : status === 415 ? 'unsupported_media_type' : 'invalid';
+      count(reason);
+      log.warn('ivr request rejected', { requestId: request.id, reason, status, code: err.code });
+      if (status === 413) return reply.code(413).send({ status: 'error', reason: 'payload_too_large', message: `the body is over ${config.webhookBodyLimitBytes} bytes`, limitBytes: config.webhookBodyLimitBytes });
+      if (status === 415) return reply.code(415).send({ status: 'error', reason: 'unsupported_media_type', message: 'send the request as application/json' });
+      return reply.code(status).send({ status: 'error', reason: 'invalid_request', message: err.message, issues: [{ path: '(root)', message: err.message }] });
+    }
     if (status === 413) {
       count('too_large');
       log.warn('escalation rejected', { requestId: request.id, source: 'webhook', reason: 'too_large', status });
