@@ -288,7 +288,8 @@ export async function runDoctorHandoff(args: string[]): Promise<number> {
     process.stderr.write('usage: handoff doctor handoff <interactionId|workflowId> [--json]\n');
     return 2;
   }
-  const workflowId = target.startsWith('handoff-') ? target : handoffWorkflowId(target);
+  // A workflow id as is (handoff-…, or ivr-switch-… for a channel switch); anything else is an interaction id.
+  const workflowId = target.startsWith('handoff-') || target.startsWith('ivr-switch-') ? target : handoffWorkflowId(target);
   const config = temporalConfigFromEnv();
   const connection = await connectClient(config);
   try {
