@@ -2,6 +2,7 @@
  * The `handoff` command: one entry point, one small module per subcommand. Each command returns
  * its exit code; a ConfigError prints one line naming the bad variable and exits 2.
  */
+import type * as CodecServerCommand from './commands/codec-server';
 import type * as DevCommand from './commands/dev';
 import type * as DevServerCommand from './commands/dev-server';
 import type * as DoctorCommand from './commands/doctor';
@@ -46,6 +47,10 @@ const COMMANDS: Record<string, Command> = {
   doctor: {
     summary: 'diagnose handovers: payload | queue | simulate | conversation | recent | handoff (--json; `handoff doctor --help`)',
     run: async (argv) => load<typeof DoctorCommand>('./commands/doctor').runDoctor(argv),
+  },
+  'codec-server': {
+    summary: 'serve /decode and /encode for the Temporal Web UI (HANDOFF_CODEC_PORT, default 8888; needs HANDOFF_ENCRYPTION_KEYS)',
+    run: async (argv) => load<typeof CodecServerCommand>('./commands/codec-server').runCodecServer(argv),
   },
   'dev-server': {
     summary: 'run only the Temporal dev server with the project search attributes (--port, --ui-port, --db)',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config-error';
 import { locateTemporalCli } from '../temporal/cli-locator';
-import { startDevServer, type RunningDevServer } from '../temporal/dev-server';
+import { startDevServer, type DevServerOptions, type RunningDevServer } from '../temporal/dev-server';
 import { Lifecycle } from './lifecycle';
 
 export const DEV_OPTIONS = {
@@ -28,7 +28,12 @@ export function port(name: string, raw: string | undefined, fallback: number): n
   return n;
 }
 
-export async function startServer(values: { port?: string; 'ui-port'?: string; db?: string; 'no-ui'?: boolean; 'in-memory'?: boolean }, lifecycle: Lifecycle): Promise<RunningDevServer> {
+export async function startServer(
+  values: { port?: string; 'ui-port'?: string; db?: string; 'no-ui'?: boolean; 'in-memory'?: boolean },
+  lifecycle: Lifecycle,
+  /** `handoff dev` points the Web UI at its codec server. */
+  extra: Pick<DevServerOptions, 'uiCodecEndpoint'> = {},
+): Promise<RunningDevServer> {
   const cli = await locateTemporalCli();
   process.stderr.write(`Temporal CLI: ${cli.path} (${cli.source})\n`);
   const grpcPort = port('--port', values.port, 7233);
@@ -41,6 +46,7 @@ export async function startServer(values: { port?: string; 'ui-port'?: string; d
       ui: !values['no-ui'],
       uiPort: port('--ui-port', values['ui-port'], 8233),
       dbFile,
+      uiCodecEndpoint: extra.uiCodecEndpoint,
     });
     lifecycle.add(() => server.stop());
     return server;

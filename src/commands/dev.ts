@@ -5,11 +5,18 @@
  * the event-stream listener) — then a demo of about twenty escalations through both doors, some
  * with injected faults, a summary table and the Web UI link. Ctrl-C stops every child process;
  * `--once` exits after the summary (1 if any handoff was lost).
+ *
+ * Payloads are encrypted (HANDOFF_ENCRYPTION_KEYS, or a local dev key) and the Web UI decodes them
+ * through the codec server this command starts (HANDOFF_CODEC_PORT, default 8888).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 import type { HandoffSettings } from '../../activities/deps';
+import { codecServerConfigFromEnv, startCodecServer, type CodecServerConfig, type RunningCodecServer } from '../codec-server';
+import { ConfigError } from '../config-error';
 import { CxoneClient, cxoneConfigFromEnv, type CxoneConfig } from '../cxone';
 import { DEMO_SIZE, runDemo } from '../demo/scenario';
 import { renderSummary, type DemoRecord } from '../demo/summary';
@@ -19,10 +26,73 @@ import { SimControl, startSimulator } from '../sim';
 import { startStarter, starterConfigFromEnv } from '../starter';
 import { signBody } from '../starter/signature';
 import { temporalConfigFromEnv } from '../temporal/config';
+import { freePort } from '../temporal/dev-server';
+import { codecFromEnv, encryptedDataConverter, ENCRYPTION_KEYS_VARIABLE, generateEncryptionKeyEntry, loadOrCreateDevKeys, type EncryptionCodec } from '../temporal/encryption';
 import { installRuntimeLogging } from '../temporal/runtime';
 import { createHandoffWorker } from '../worker';
 import { DEV_OPTIONS, port, startServer } from './dev-server';
 import { Lifecycle } from './lifecycle';
+
+// ── Payload encryption and the codec server ────────────────────────────────────────────────
+
+interface DevEncryption {
+  codec: EncryptionCodec;
+  dataConverter: DataConverter;
+  /** Where the key came from, for the start-up banner. */
+  source: string;
+}
+
+/**
+ * HANDOFF_ENCRYPTION_KEYS when set. Otherwise a local dev key, so the demo shows encryption end to
+ * end: kept in a file beside the SQLite database (handoffs survive a restart, so must their key),
+ * or only in memory with --in-memory (the data goes with the process).
+ */
+async function devEncryption(values: { db?: string; 'in-memory'?: boolean }): Promise<DevEncryption> {
+  const configured = codecFromEnv();
+  if (configured) return { codec: configured, dataConverter: encryptedDataConverter(configured), source: ENCRYPTION_KEYS_VARIABLE };
+  let entry: string;
+  let source: string;
+  if (values['in-memory']) {
+    entry = generateEncryptionKeyEntry('dev-ephemeral');
+    source = 'a key generated for this session (--in-memory)';
+  } else {
+    const file = path.join(path.dirname(path.resolve(values.db ?? path.join('.data', 'temporal.sqlite'))), 'dev-encryption-keys');
+    const { value, created } = await loadOrCreateDevKeys(file);
+    entry = value;
+    source = `${created ? 'a new dev key in' : 'the dev key in'} ${path.relative(process.cwd(), file)}`;
+  }
+  let codec: EncryptionCodec | undefined;
+  try {
+    codec = codecFromEnv({ [ENCRYPTION_KEYS_VARIABLE]: entry });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(ENCRYPTION_KEYS_VARIABLE, `${source} is malformed (${err.message}); set ${ENCRYPTION_KEYS_VARIABLE} instead`);
+    throw err;
+  }
+  return { codec: codec!, dataConverter: encryptedDataConverter(codec!), source };
+}
+
+/**
+ * The codec server for the dev Web UI, whatever port the UI got. The default port (8888) falls
+ * back to a free one when taken; an explicit HANDOFF_CODEC_PORT does not.
+ */
+async function startDevCodecServer(codec: EncryptionCodec, config: CodecServerConfig, uiPort: number, lifecycle: Lifecycle): Promise<RunningCodecServer> {
+  const allowedOrigins = new Set([...config.allowedOrigins, `http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`]);
+  const listen = (port: number) => startCodecServer({ codec, allowedOrigins, token: config.token, host: config.host, port });
+  let server: RunningCodecServer;
+  try {
+    server = await listen(config.port);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || process.env.HANDOFF_CODEC_PORT) {
+      throw new Error(`codec server: cannot listen on ${config.host}:${config.port}: ${(err as Error).message} (set HANDOFF_CODEC_PORT)`);
+    }
+    server = await listen(0);
+    process.stderr.write(`codec server: port ${config.port} is taken, using ${server.port}\n`);
+  }
+  lifecycle.add(() => server.close());
+  return server;
+}
+
+// ── The worker ───────────────────────────────────────────────────────────────────────────────
 
 interface DevWorkerArgs {
   address: string;
@@ -31,16 +101,18 @@ interface DevWorkerArgs {
   cxone: CxoneClient;
   settings: HandoffSettings;
   logger: Logger;
+  dataConverter?: DataConverter;
 }
 
 /** The handoff worker, in this process; stopped (gracefully) before the server and simulator. */
-async function startWorker({ address, namespace, taskQueue, cxone, settings, logger }: DevWorkerArgs, lifecycle: Lifecycle): Promise<void> {
+async function startWorker({ address, namespace, taskQueue, cxone, settings, logger, dataConverter }: DevWorkerArgs, lifecycle: Lifecycle): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   const worker = await createHandoffWorker({
     connection,
     namespace,
     taskQueue,
     deps: { client: cxone, logger, settings, writeMetric: (line) => logger.info(line) },
+    dataConverter,
   });
   const running = worker.run();
   lifecycle.add(async () => {
@@ -66,6 +138,8 @@ export async function runDev(argv: string[]): Promise<number> {
   const webhookPort = port('--webhook-port', values['webhook-port'], Number(process.env.HANDOFF_WEBHOOK_PORT ?? 8080));
   const starterEnv = { ...process.env, HANDOFF_WEBHOOK_PORT: String(webhookPort) };
   starterConfigFromEnv(starterEnv, 'http://127.0.0.1');
+  codecFromEnv();
+  const codecConfig = codecServerConfigFromEnv();
 
   // The demo injects failures on purpose: their warnings would drown the progress lines, so the
   // default here is errors only (HANDOFF_LOG_LEVEL=info shows everything, HANDOFF_METRIC lines included).
@@ -74,7 +148,11 @@ export async function runDev(argv: string[]): Promise<number> {
   const lifecycle = new Lifecycle();
   const interrupted = lifecycle.untilSignal();
   try {
-    const server = await startServer(values, lifecycle);
+    // Encryption first: the Web UI is started pointing at the codec server, which must know the UI's origin.
+    const encryption = await devEncryption(values);
+    const uiPort = values['no-ui'] ? undefined : port('--ui-port', values['ui-port'], 8233) || (await freePort());
+    const codecServer = uiPort ? await startDevCodecServer(encryption.codec, codecConfig, uiPort, lifecycle) : undefined;
+    const server = await startServer({ ...values, 'ui-port': uiPort ? String(uiPort) : values['ui-port'] }, lifecycle, { uiCodecEndpoint: codecServer?.url });
     let cxoneConfig: CxoneConfig;
     let control: SimControl | undefined;
     if (tenant) {
@@ -88,11 +166,11 @@ export async function runDev(argv: string[]): Promise<number> {
     const cxone = new CxoneClient({ ...cxoneConfig, logger: logger.child({ component: 'cxone' }) });
     lifecycle.add(() => cxone.close());
     const { taskQueue } = temporalEnv;
-    await startWorker({ address: server.address, namespace: server.namespace, taskQueue, cxone, settings, logger: logger.child({ component: 'worker' }) }, lifecycle);
+    await startWorker({ address: server.address, namespace: server.namespace, taskQueue, cxone, settings, logger: logger.child({ component: 'worker' }), dataConverter: encryption.dataConverter }, lifecycle);
 
     const connection = await Connection.connect({ address: server.address });
     lifecycle.add(() => connection.close());
-    const temporal = new Client({ connection, namespace: server.namespace });
+    const temporal = new Client({ connection, namespace: server.namespace, dataConverter: encryption.dataConverter });
     const config = starterConfigFromEnv(starterEnv, cxoneConfig.baseUrl);
     const starter = await startStarter({ config, cxone, temporal, namespace: server.namespace, taskQueue, logger: logger.child({ component: 'starter' }), webUiBaseUrl: server.uiUrl });
     lifecycle.add(() => starter.close());
@@ -105,7 +183,9 @@ export async function runDev(argv: string[]): Promise<number> {
         `  CXone          ${cxoneConfig.baseUrl}${control ? ' (simulator)' : ''}\n` +
         `  Worker         task queue ${taskQueue}\n` +
         `  Webhook        ${starter.webhookUrl}/v1/handoffs\n` +
-        `  Event stream   ${config.streamEnabled ? config.streamUrl : 'off'}\n`,
+        `  Event stream   ${config.streamEnabled ? config.streamUrl : 'off'}\n` +
+        `  Encryption     AES-256-GCM, key ${encryption.codec.keyId} (${encryption.source})\n` +
+        (codecServer ? `  Codec server   ${codecServer.url} (the Web UI decodes through it${codecConfig.token ? '; HANDOFF_CODEC_TOKEN is set, which the dev Web UI cannot send' : ''})\n` : ''),
     );
 
     let lost = 0;

@@ -4,6 +4,7 @@ import { CxoneClient, cxoneConfigFromEnv } from '../cxone';
 import { createLogger } from '../log';
 import { startStarter, starterConfigFromEnv } from '../starter';
 import { connectClient, temporalConfigFromEnv } from '../temporal/config';
+import { dataConverterFromEnv } from '../temporal/encryption';
 import { Lifecycle } from './lifecycle';
 
 export async function runStarter(_argv: string[]): Promise<number> {
@@ -11,6 +12,7 @@ export async function runStarter(_argv: string[]): Promise<number> {
   const temporal = temporalConfigFromEnv();
   const cxoneConfig = cxoneConfigFromEnv();
   const config = starterConfigFromEnv(process.env, cxoneConfig.baseUrl);
+  const dataConverter = dataConverterFromEnv();
   const logger = createLogger({ fields: { component: 'starter' } });
   const lifecycle = new Lifecycle();
   const interrupted = lifecycle.untilSignal();
@@ -19,7 +21,7 @@ export async function runStarter(_argv: string[]): Promise<number> {
   lifecycle.add(() => cxone.close());
   const connection = await connectClient(temporal);
   lifecycle.add(() => connection.close());
-  const client = new Client({ connection, namespace: temporal.namespace });
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
   const running = await startStarter({
     config,
     cxone,

@@ -3,6 +3,7 @@ import { CxoneClient, cxoneConfigFromEnv } from '../cxone';
 import { handoffSettingsFromEnv } from '../handoff-settings';
 import { createLogger } from '../log';
 import { connectWorker, temporalConfigFromEnv } from '../temporal/config';
+import { dataConverterFromEnv } from '../temporal/encryption';
 import { installRuntimeLogging } from '../temporal/runtime';
 import { createHandoffWorker } from '../worker';
 
@@ -11,12 +12,13 @@ export async function runWorker(_argv: string[]): Promise<number> {
   const temporal = temporalConfigFromEnv();
   const cxone = cxoneConfigFromEnv();
   const settings = handoffSettingsFromEnv();
+  const dataConverter = dataConverterFromEnv();
   const logger = createLogger({ fields: { component: 'worker', taskQueue: temporal.taskQueue } });
   installRuntimeLogging(logger);
   const client = new CxoneClient({ ...cxone, logger });
   const connection = await connectWorker(temporal);
-  const worker = await createHandoffWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, deps: { client, logger, settings } });
-  logger.info('worker started', { address: temporal.address, namespace: temporal.namespace, cxone: cxone.baseUrl, transferForm: settings.transferForm });
+  const worker = await createHandoffWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, deps: { client, logger, settings }, dataConverter });
+  logger.info('worker started', { address: temporal.address, namespace: temporal.namespace, cxone: cxone.baseUrl, transferForm: settings.transferForm, encryption: dataConverter ? 'on' : 'off' });
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   await worker.run();
   await connection.close();

@@ -8,6 +8,8 @@ import { parseArgs } from 'node:util';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { connectClient, temporalConfigFromEnv } from '../temporal/config';
+import { decodeHistoryPayloads } from '../temporal/decode-history';
+import { dataConverterFromEnv, ENCRYPTION_KEYS_VARIABLE, isEncryptedPayload } from '../temporal/encryption';
 import { handoffWorkflowId, statusQuery, type HandoffStatus } from '../../workflows/definitions';
 import { buildTimeline, type ActivityEntry, type FailureInfo, type HandoffTimeline, type TimelineEntry } from './handoff-timeline';
 
@@ -291,9 +293,10 @@ export async function runDoctorHandoff(args: string[]): Promise<number> {
   // A workflow id as is (handoff-…, or ivr-switch-… for a channel switch); anything else is an interaction id.
   const workflowId = target.startsWith('handoff-') || target.startsWith('ivr-switch-') ? target : handoffWorkflowId(target);
   const config = temporalConfigFromEnv();
+  const dataConverter = dataConverterFromEnv();
   const connection = await connectClient(config);
   try {
-    const client = new Client({ connection, namespace: config.namespace });
+    const client = new Client({ connection, namespace: config.namespace, dataConverter });
     let runs: HistoryEvent[][];
     try {
       runs = await fetchRuns(client, workflowId);
@@ -304,6 +307,11 @@ export async function runDoctorHandoff(args: string[]): Promise<number> {
         return 1;
       }
       throw err;
+    }
+    // The history comes back as stored: decrypt it here so buildTimeline stays pure and plaintext-only.
+    if (dataConverter?.payloadCodecs) for (const events of runs) await decodeHistoryPayloads(events, dataConverter.payloadCodecs);
+    else if (isEncryptedPayload(runs[0]?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0])) {
+      process.stderr.write(`The handoff's payloads are encrypted: set ${ENCRYPTION_KEYS_VARIABLE} (the worker's keys) to read its input, results and failure messages.\n`);
     }
     const timeline = buildTimeline(runs);
     const running = !timeline.entries.some((e) => ['completed', 'failed', 'cancelled', 'terminated', 'timed_out'].includes(e.kind));

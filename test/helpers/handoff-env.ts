@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -23,11 +24,19 @@ import { createTestEnv } from './temporal';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'replay', 'histories');
 
-let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundle workflows/ once per test process (webpack takes seconds). */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
-  return bundlePromise;
+const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
+/**
+ * Bundle workflows/ once per test process (webpack takes seconds) — once more for a custom failure
+ * converter (payload encryption), which runs inside the sandbox and so is part of the bundle.
+ */
+export function workflowBundle(failureConverterPath?: string): Promise<WorkflowBundleWithSourceMap> {
+  const key = failureConverterPath ?? '';
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error } as never });
+    bundles.set(key, bundle);
+  }
+  return bundle;
 }
 
 export interface HandoffStack {
@@ -53,10 +62,12 @@ export interface StackOptions {
    * listener do it themselves.
    */
   routing?: boolean;
+  /** Payload encryption for the worker AND `env.client` (e.g. `dataConverterFromEnv(...)`). */
+  dataConverter?: DataConverter;
 }
 
 export async function startHandoffStack(opts: StackOptions = {}): Promise<HandoffStack> {
-  const env = await createTestEnv();
+  const env = await createTestEnv({ dataConverter: opts.dataConverter });
   const sim = await startSimulator({ port: 0, agentAssignDelayMs: opts.agentAssignDelayMs ?? 60_000 });
   const control = new SimControl(sim.url);
   const cxone = new CxoneClient({ baseUrl: sim.url, clientId: 'handoff-test', clientSecret: 'test-client-secret-value' });
@@ -66,7 +77,8 @@ export async function startHandoffStack(opts: StackOptions = {}): Promise<Handof
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundle(opts.dataConverter?.failureConverterPath),
+    dataConverter: opts.dataConverter,
     deps: { client: cxone, logger: silentLogger, settings: { ...DEFAULT_SETTINGS, ...opts.settings }, writeMetric: (l) => metrics.push(l) },
   });
   const running = worker.run();

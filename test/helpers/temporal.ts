@@ -2,6 +2,7 @@
  * Test helpers for the real Temporal dev server: the located CLI (run-tests.js exports
  * TEMPORAL_CLI_PATH after locating or building it) and a TestWorkflowEnvironment on it.
  */
+import type { DataConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
@@ -24,10 +25,14 @@ export function quietRuntime(): void {
   Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } } });
 }
 
-/** A dev server (through @temporalio/testing) with the project's search attributes registered. */
-export async function createTestEnv(): Promise<TestWorkflowEnvironment> {
+/**
+ * A dev server (through @temporalio/testing) with the project's search attributes registered;
+ * `env.client` uses `dataConverter` when given (payload encryption).
+ */
+export async function createTestEnv(opts: { dataConverter?: DataConverter } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
+    ...(opts.dataConverter ? { client: { dataConverter: opts.dataConverter } } : {}),
     server: {
       executable: { type: 'existing-path', path: await testCliPath() },
       ip: '127.0.0.1',
