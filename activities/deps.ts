@@ -24,6 +24,13 @@ export interface ActivityDeps {
   settings: HandoffSettings;
   /** Where HANDOFF_METRIC lines go (default: stdout). */
   writeMetric?: (line: string) => void;
+  /** Prometheus counters and histograms fed by recordMetric (createWorkerMetrics()); none when absent. */
+  metrics?: HandoffMetricsRecorder;
+}
+
+/** What recordMetric reports to the worker's Prometheus registry, once per finished handoff. */
+export interface HandoffMetricsRecorder {
+  recordHandoff(sample: { outcome: string; fallbackAction?: string; latencyMs: number; retryAfterWaitedMs?: number }): void;
 }
 
 export const DEFAULT_SETTINGS: HandoffSettings = {

@@ -1,4 +1,7 @@
-/** `recordMetric`: one HANDOFF_METRIC line per handoff, for log-based dashboards. */
+/**
+ * `recordMetric`: one HANDOFF_METRIC line per handoff, for log-based dashboards, and the worker's
+ * Prometheus handoff counters and histograms when the worker has them (`deps.metrics`).
+ */
 import type { ActivityDeps } from './deps';
 
 export interface RecordMetricInput {
@@ -10,9 +13,11 @@ export interface RecordMetricInput {
   attempts: number;
   /** Workflow start, epoch ms: latency runs from there to this metric. */
   startedAtMs: number;
+  /** Total time slept on Retry-After (429) timers; optional so older histories' inputs still fit. */
+  retryAfterWaitedMs?: number;
 }
 
-export function createMetricActivities({ writeMetric }: ActivityDeps) {
+export function createMetricActivities({ writeMetric, metrics, logger }: ActivityDeps) {
   const write = writeMetric ?? ((line: string) => process.stdout.write(`${line}\n`));
   return {
     /** Emit the metric line; returns the latency it measured (the workflow has no clock of its own to trust). */
@@ -30,6 +35,12 @@ export function createMetricActivities({ writeMetric }: ActivityDeps) {
         attempts: input.attempts,
       };
       write(`HANDOFF_METRIC ${JSON.stringify(metric)}`);
+      try {
+        metrics?.recordHandoff({ outcome: input.outcome, fallbackAction: input.fallbackAction, latencyMs, retryAfterWaitedMs: input.retryAfterWaitedMs });
+      } catch (err) {
+        // A broken metrics registry must not fail (and retry) the last step of a finished handoff.
+        logger.warn('handoff metrics not recorded', { interactionId: input.interactionId, error: err instanceof Error ? err : String(err) });
+      }
       return { latencyMs };
     },
   };

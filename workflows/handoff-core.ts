@@ -334,6 +334,7 @@ export async function finish(h: Handoff, outcome: HandoffOutcome, compensations:
       fallbackAction: h.fallbackAction,
       attempts: h.attempts,
       startedAtMs: h.startedAtMs,
+      retryAfterWaitedMs: h.retryAfterWaitedMs,
     }));
   } catch (err) {
     rethrowCancellation(err);

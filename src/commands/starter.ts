@@ -2,6 +2,7 @@
 import { Client } from '@temporalio/client';
 import { CxoneClient, cxoneConfigFromEnv } from '../cxone';
 import { createLogger } from '../log';
+import { tracingFromEnv, withHandoffContext } from '../observability';
 import { startStarter, starterConfigFromEnv } from '../starter';
 import { connectClient, temporalConfigFromEnv } from '../temporal/config';
 import { dataConverterFromEnv } from '../temporal/encryption';
@@ -13,7 +14,8 @@ export async function runStarter(_argv: string[]): Promise<number> {
   const cxoneConfig = cxoneConfigFromEnv();
   const config = starterConfigFromEnv(process.env, cxoneConfig.baseUrl);
   const dataConverter = dataConverterFromEnv();
-  const logger = createLogger({ fields: { component: 'starter' } });
+  const logger = withHandoffContext(createLogger({ fields: { component: 'starter' } }));
+  const tracing = tracingFromEnv(process.env, logger, 'cxone-handoff-starter');
   const lifecycle = new Lifecycle();
   const interrupted = lifecycle.untilSignal();
 
@@ -21,7 +23,8 @@ export async function runStarter(_argv: string[]): Promise<number> {
   lifecycle.add(() => cxone.close());
   const connection = await connectClient(temporal);
   lifecycle.add(() => connection.close());
-  const client = new Client({ connection, namespace: temporal.namespace, dataConverter });
+  if (tracing) lifecycle.add(() => tracing.shutdown());
+  const client = new Client({ connection, namespace: temporal.namespace, dataConverter, interceptors: tracing?.clientInterceptors });
   const running = await startStarter({
     config,
     cxone,

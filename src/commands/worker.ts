@@ -2,9 +2,9 @@
 import { CxoneClient, cxoneConfigFromEnv } from '../cxone';
 import { handoffSettingsFromEnv } from '../handoff-settings';
 import { createLogger } from '../log';
+import { startWorkerObservability, withHandoffContext } from '../observability';
 import { connectWorker, temporalConfigFromEnv } from '../temporal/config';
 import { dataConverterFromEnv } from '../temporal/encryption';
-import { installRuntimeLogging } from '../temporal/runtime';
 import { createHandoffWorker } from '../worker';
 
 export async function runWorker(_argv: string[]): Promise<number> {
@@ -13,16 +13,25 @@ export async function runWorker(_argv: string[]): Promise<number> {
   const cxone = cxoneConfigFromEnv();
   const settings = handoffSettingsFromEnv();
   const dataConverter = dataConverterFromEnv();
-  const logger = createLogger({ fields: { component: 'worker', taskQueue: temporal.taskQueue } });
-  installRuntimeLogging(logger);
-  const client = new CxoneClient({ ...cxone, logger });
+  const logger = withHandoffContext(createLogger({ fields: { component: 'worker', taskQueue: temporal.taskQueue } }));
+  // Before the connection: installs the SDK Runtime (logs, SDK metrics), the metrics server, tracing.
+  const observability = await startWorkerObservability({ logger });
+  const client = new CxoneClient({ ...cxone, logger, onResponse: observability.metrics.onCxoneResponse });
   const connection = await connectWorker(temporal);
-  const worker = await createHandoffWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, deps: { client, logger, settings }, dataConverter });
+  const worker = await createHandoffWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    deps: { client, logger, settings, metrics: observability.metrics },
+    dataConverter,
+    workerOptions: observability.workerOptions,
+  });
   logger.info('worker started', { address: temporal.address, namespace: temporal.namespace, cxone: cxone.baseUrl, transferForm: settings.transferForm, encryption: dataConverter ? 'on' : 'off' });
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   await worker.run();
   await connection.close();
   await client.close();
+  await observability.close();
   logger.info('worker stopped');
   return 0;
 }

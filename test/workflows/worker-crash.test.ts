@@ -65,6 +65,7 @@ it('a worker killed during the transfer: the handoff completes on a new worker w
       CXONE_CLIENT_ID: 'crash-test',
       CXONE_CLIENT_SECRET: 'crash-test-secret',
       HANDOFF_LOG_LEVEL: 'warn',
+      HANDOFF_METRICS_PORT: '0',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
