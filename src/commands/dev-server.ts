@@ -19,6 +19,7 @@ export const DEV_OPTIONS = {
   'in-memory': { type: 'boolean' },
   'webhook-port': { type: 'string' },
   'no-demo': { type: 'boolean' },
+  'metrics-port': { type: 'string' },
 } as const;
 
 export function port(name: string, raw: string | undefined, fallback: number): number {

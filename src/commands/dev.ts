@@ -28,7 +28,7 @@ import { signBody } from '../starter/signature';
 import { temporalConfigFromEnv } from '../temporal/config';
 import { freePort } from '../temporal/dev-server';
 import { codecFromEnv, encryptedDataConverter, ENCRYPTION_KEYS_VARIABLE, generateEncryptionKeyEntry, loadOrCreateDevKeys, type EncryptionCodec } from '../temporal/encryption';
-import { installRuntimeLogging } from '../temporal/runtime';
+import { startWorkerObservability, type WorkerObservability } from '../observability';
 import { createHandoffWorker } from '../worker';
 import { DEV_OPTIONS, port, startServer } from './dev-server';
 import { Lifecycle } from './lifecycle';
@@ -102,17 +102,19 @@ interface DevWorkerArgs {
   settings: HandoffSettings;
   logger: Logger;
   dataConverter?: DataConverter;
+  observability: WorkerObservability;
 }
 
 /** The handoff worker, in this process; stopped (gracefully) before the server and simulator. */
-async function startWorker({ address, namespace, taskQueue, cxone, settings, logger, dataConverter }: DevWorkerArgs, lifecycle: Lifecycle): Promise<void> {
+async function startWorker({ address, namespace, taskQueue, cxone, settings, logger, dataConverter, observability }: DevWorkerArgs, lifecycle: Lifecycle): Promise<void> {
   const connection = await NativeConnection.connect({ address });
   const worker = await createHandoffWorker({
     connection,
     namespace,
     taskQueue,
-    deps: { client: cxone, logger, settings, writeMetric: (line) => logger.info(line) },
+    deps: { client: cxone, logger, settings, writeMetric: (line) => logger.info(line), metrics: observability.metrics },
     dataConverter,
+    workerOptions: observability.workerOptions,
   });
   const running = worker.run();
   lifecycle.add(async () => {
@@ -144,9 +146,15 @@ export async function runDev(argv: string[]): Promise<number> {
   // The demo injects failures on purpose: their warnings would drown the progress lines, so the
   // default here is errors only (HANDOFF_LOG_LEVEL=info shows everything, HANDOFF_METRIC lines included).
   const logger = createLogger({ fields: { component: 'dev' }, level: (process.env.HANDOFF_LOG_LEVEL as 'info' | undefined) ?? 'error' });
-  installRuntimeLogging(logger);
   const lifecycle = new Lifecycle();
   const interrupted = lifecycle.untilSignal();
+  // The worker's metrics server (HANDOFF_METRICS_PORT, default 9464; --metrics-port) and tracing,
+  // as `handoff worker` has them; it also installs the SDK Runtime, so it comes first.
+  const observability = await startWorkerObservability({
+    logger,
+    env: { ...process.env, HANDOFF_METRICS_PORT: values['metrics-port'] ?? process.env.HANDOFF_METRICS_PORT },
+  });
+  lifecycle.add(() => observability.close());
   try {
     // Encryption first: the Web UI is started pointing at the codec server, which must know the UI's origin.
     const encryption = await devEncryption(values);
@@ -163,14 +171,14 @@ export async function runDev(argv: string[]): Promise<number> {
       control = new SimControl(sim.url);
       cxoneConfig = { baseUrl: sim.url, clientId: 'cxone-handoff-dev', clientSecret: 'simulator-accepts-any-secret', tokenEndpoint: 'token', refreshBeforeExpiryMs: 300_000 };
     }
-    const cxone = new CxoneClient({ ...cxoneConfig, logger: logger.child({ component: 'cxone' }) });
+    const cxone = new CxoneClient({ ...cxoneConfig, logger: logger.child({ component: 'cxone' }), onResponse: observability.metrics.onCxoneResponse });
     lifecycle.add(() => cxone.close());
     const { taskQueue } = temporalEnv;
-    await startWorker({ address: server.address, namespace: server.namespace, taskQueue, cxone, settings, logger: logger.child({ component: 'worker' }), dataConverter: encryption.dataConverter }, lifecycle);
+    await startWorker({ address: server.address, namespace: server.namespace, taskQueue, cxone, settings, logger: logger.child({ component: 'worker' }), dataConverter: encryption.dataConverter, observability }, lifecycle);
 
     const connection = await Connection.connect({ address: server.address });
     lifecycle.add(() => connection.close());
-    const temporal = new Client({ connection, namespace: server.namespace, dataConverter: encryption.dataConverter });
+    const temporal = new Client({ connection, namespace: server.namespace, dataConverter: encryption.dataConverter, interceptors: observability.tracing?.clientInterceptors });
     const config = starterConfigFromEnv(starterEnv, cxoneConfig.baseUrl);
     const starter = await startStarter({ config, cxone, temporal, namespace: server.namespace, taskQueue, logger: logger.child({ component: 'starter' }), webUiBaseUrl: server.uiUrl });
     lifecycle.add(() => starter.close());
@@ -181,7 +189,7 @@ export async function runDev(argv: string[]): Promise<number> {
         `  Temporal       ${server.address} (namespace ${server.namespace})\n` +
         (workflowsUrl ? `  Web UI         ${workflowsUrl}\n` : '') +
         `  CXone          ${cxoneConfig.baseUrl}${control ? ' (simulator)' : ''}\n` +
-        `  Worker         task queue ${taskQueue}\n` +
+        `  Worker         task queue ${taskQueue}${observability.metricsServer ? `, metrics ${observability.metricsServer.url}/metrics` : ''}\n` +
         `  Webhook        ${starter.webhookUrl}/v1/handoffs\n` +
         `  Event stream   ${config.streamEnabled ? config.streamUrl : 'off'}\n` +
         `  Encryption     AES-256-GCM, key ${encryption.codec.keyId} (${encryption.source})\n` +

@@ -39,7 +39,7 @@ describe('handoff sim', () => {
 
 describe('handoff dev', () => {
   it('--once runs the whole stack and the demo, prints the summary with nothing lost, and exits 0', async () => {
-    const cli = spawnCli(['dev', '--once', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--webhook-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
+    const cli = spawnCli(['dev', '--once', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--webhook-port', '0', '--metrics-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
     assert.equal(await cli.exited, 0, cli.output());
     const out = cli.output();
     assert.match(out, /cxone-handoff is up/);
@@ -47,6 +47,7 @@ describe('handoff dev', () => {
     assert.match(out, /CXone\s+http:\/\/127\.0\.0\.1:\d+ \(simulator\)/);
     assert.match(out, /Webhook\s+http:\/\/127\.0\.0\.1:\d+\/v1\/handoffs/);
     assert.match(out, /Event stream\s+ws:\/\/127\.0\.0\.1:\d+\/interaction\/v1\/events/);
+    assert.match(out, /Worker\s+task queue bot-handoff, metrics http:\/\/127\.0\.0\.1:\d+\/metrics/);
     assert.match(out, /\[21\/21\]/);
     assert.match(out, /Handoffs: 21 \(8 from the stream, 13 from the webhook\)/);
     // Every handoff that reached a staffed queue ends with an agent; the injected faults exercise the failure table.
@@ -63,7 +64,7 @@ describe('handoff dev', () => {
   });
 
   it('--once --no-demo brings the stack up and down', async () => {
-    const cli = spawnCli(['dev', '--once', '--no-demo', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--webhook-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
+    const cli = spawnCli(['dev', '--once', '--no-demo', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--webhook-port', '0', '--metrics-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
     assert.equal(await cli.exited, 0, cli.output());
     assert.match(cli.output(), /Worker\s+task queue bot-handoff/);
     assert.doesNotMatch(cli.output(), /Demo:/);
