@@ -70,7 +70,8 @@ export async function detectTrigger(event: unknown, deps: TriggerDeps): Promise<
     // (transferred, ended), a handoff now would only earn a 409 or move an ended chat.
     if (interaction.type !== WATCHED_CHANNEL) return { action: 'ignore', reason: 'not_webchat' };
     if (!BOT_STATES.has(interaction.state)) return { action: 'ignore', reason: 'not_bot_state' };
-    attributes = interaction.attributes;
+    // The client's schema defaults attributes to {}; a hand-rolled client might not.
+    attributes = isRecord(interaction.attributes) ? interaction.attributes : {};
     attributesFrom = 'interaction';
     conversationId ??= nonEmptyString(interaction.conversationId);
   }

@@ -1,0 +1,26 @@
+# syntax=docker/dockerfile:1
+# The one image of the worker, the starter and the codec server (`docker-compose.yml` picks the
+# command). TypeScript runs through tsx (a runtime dependency), so there is no compile step: the
+# build stage only installs dependencies, the runtime stage copies them with the sources.
+
+# ---- build: install exactly the lockfile, then drop the dev dependencies ----
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+
+# ---- runtime: sources + production node_modules, as the unprivileged `node` user ----
+FROM node:20-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --chown=node:node package.json package-lock.json tsconfig.json ./
+COPY --chown=node:node bin ./bin
+COPY --chown=node:node src ./src
+COPY --chown=node:node workflows ./workflows
+COPY --chown=node:node activities ./activities
+USER node
+# webhook (starter), codec server, worker metrics
+EXPOSE 8080 8888 9464
+ENTRYPOINT ["node", "bin/handoff.js"]
+CMD ["worker"]

@@ -1,0 +1,177 @@
+/**
+ * The production topology cannot run here (no Docker engine), so its files are checked statically:
+ * docker-compose.yml has every service with its ports, healthchecks and start order; the
+ * Dockerfile is multi-stage and runs as a non-root user; and every environment variable set for our
+ * services (compose `environment:` and .env.example) is one the application actually reads, found
+ * by scanning src/ for the variable names, so a typo or a stale variable fails here.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+
+const root = path.resolve(__dirname, '..', '..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  entrypoint?: string[] | string;
+  environment?: Record<string, string | number | boolean | null> | string[];
+  env_file?: string | string[];
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }> | string[];
+  healthcheck?: { test: string[] | string };
+}
+
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+const services = compose.services;
+const OURS = ['codec-server', 'worker', 'starter'] as const;
+
+/** Every HANDOFF_/CXONE_/TEMPORAL_/OTEL_ name that appears in src/**\/*.ts. */
+function variablesRead(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/\b(?:HANDOFF|CXONE|TEMPORAL|OTEL)_[A-Z0-9_]*[A-Z0-9]\b/g)) names.add(m[0]);
+    }
+  };
+  walk(path.join(root, 'src'));
+  return names;
+}
+
+function environmentOf(s: Service): Record<string, string> {
+  if (!s.environment) return {};
+  if (Array.isArray(s.environment)) return Object.fromEntries(s.environment.map((kv) => [kv.split('=')[0]!, kv.split('=').slice(1).join('=')]));
+  return Object.fromEntries(Object.entries(s.environment).map(([k, v]) => [k, String(v)]));
+}
+
+const dependsOn = (s: Service): Record<string, string> =>
+  Array.isArray(s.depends_on) ? Object.fromEntries(s.depends_on.map((d) => [d, 'service_started'])) : Object.fromEntries(Object.entries(s.depends_on ?? {}).map(([k, v]) => [k, v.condition]));
+
+const commandOf = (s: Service) => (Array.isArray(s.command) ? s.command.join(' ') : (s.command ?? ''));
+
+describe('docker-compose.yml', () => {
+  it('has every service of the topology', () => {
+    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'temporal-admin-tools', ...OURS]) assert.ok(services[name], `service ${name}`);
+    assert.match(services.postgresql!.image!, /^postgres:16/);
+    assert.match(services.temporal!.image!, /^temporalio\/auto-setup:/);
+    assert.match(services['temporal-ui']!.image!, /^temporalio\/ui:/);
+    assert.equal(environmentOf(services.temporal!).DB, 'postgres12');
+    assert.equal(environmentOf(services.temporal!).POSTGRES_SEEDS, 'postgresql');
+  });
+
+  it('runs our image with the right command per service', () => {
+    for (const name of OURS) {
+      const s = services[name]!;
+      assert.ok(s.build, `${name} builds the project's Dockerfile`);
+      assert.ok(s.env_file === '.env' || (Array.isArray(s.env_file) && s.env_file.includes('.env')), `${name} reads .env`);
+    }
+    assert.equal(commandOf(services['codec-server']!), 'codec-server');
+    assert.equal(commandOf(services.worker!), 'worker');
+    assert.equal(commandOf(services.starter!), 'starter');
+  });
+
+  it('publishes the ports: 7233 Temporal, 8233→8080 Web UI, 8888 codec, 9464 worker metrics, 8080 webhook', () => {
+    const ports = (name: string) => services[name]!.ports ?? [];
+    assert.ok(ports('temporal').includes('7233:7233'));
+    assert.ok(ports('temporal-ui').includes('8233:8080'));
+    assert.ok(ports('codec-server').includes('8888:8888'));
+    assert.ok(ports('worker').includes('9464:9464'));
+    assert.ok(ports('starter').includes('8080:8080'));
+  });
+
+  it('binds our servers to 0.0.0.0 and points the UI at Temporal and the codec server', () => {
+    assert.equal(environmentOf(services.worker!).HANDOFF_METRICS_HOST, '0.0.0.0');
+    assert.equal(environmentOf(services.starter!).HANDOFF_WEBHOOK_HOST, '0.0.0.0');
+    assert.equal(environmentOf(services['codec-server']!).HANDOFF_CODEC_HOST, '0.0.0.0');
+    const ui = environmentOf(services['temporal-ui']!);
+    assert.equal(ui.TEMPORAL_ADDRESS, 'temporal:7233');
+    assert.match(ui.TEMPORAL_CODEC_ENDPOINT ?? '', /:8888$/);
+  });
+
+  it('has healthchecks: postgres, temporal (cluster health), codec server, worker and starter /healthz', () => {
+    const test = (name: string) => {
+      const t = services[name]!.healthcheck?.test;
+      assert.ok(t, `${name} has a healthcheck`);
+      return Array.isArray(t) ? t.join(' ') : t;
+    };
+    assert.match(test('postgresql'), /pg_isready/);
+    assert.match(test('temporal'), /cluster health/);
+    assert.match(test('codec-server'), /:8888\/healthz/);
+    assert.match(test('worker'), /:9464\/healthz/);
+    assert.match(test('starter'), /:8080\/healthz/);
+  });
+
+  it('starts in order: postgres → temporal → search attributes → worker → starter; UI after codec server', () => {
+    assert.deepEqual(dependsOn(services.temporal!), { postgresql: 'service_healthy' });
+    assert.equal(dependsOn(services['temporal-admin-tools']!).temporal, 'service_healthy');
+    assert.equal(dependsOn(services.worker!).temporal, 'service_healthy');
+    assert.equal(dependsOn(services.worker!)['temporal-admin-tools'], 'service_completed_successfully');
+    assert.equal(dependsOn(services.starter!).temporal, 'service_healthy');
+    assert.equal(dependsOn(services.starter!).worker, 'service_healthy');
+    assert.equal(dependsOn(services['temporal-ui']!).temporal, 'service_healthy');
+    assert.equal(dependsOn(services['temporal-ui']!)['codec-server'], 'service_healthy');
+  });
+
+  it('registers the five handoff search attributes as Keyword', () => {
+    const script = commandOf(services['temporal-admin-tools']!);
+    assert.match(script, /temporal operator search-attribute create/);
+    assert.match(script, /--type Keyword/);
+    for (const name of ['InteractionId', 'QueueId', 'HandoffStep', 'HandoffOutcome', 'FallbackAction']) assert.match(script, new RegExp(`\\b${name}\\b`), name);
+  });
+
+  it('sets, for our services, only variables the application reads', () => {
+    const known = variablesRead();
+    assert.ok(known.has('TEMPORAL_ADDRESS') && known.has('HANDOFF_WEBHOOK_HOST'), 'the scan finds the config variables');
+    for (const name of OURS) {
+      for (const variable of Object.keys(environmentOf(services[name]!))) assert.ok(known.has(variable), `${name} sets ${variable}, which nothing in src/ reads`);
+    }
+  });
+});
+
+describe('.env.example', () => {
+  const lines = read('.env.example').split('\n');
+  // Set and commented-out assignments alike: both document a variable of the application.
+  const assigned = lines.map((l) => /^#?\s*([A-Z][A-Z0-9_]*)=(.*)$/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null);
+
+  it('documents only variables the application reads', () => {
+    const known = variablesRead();
+    assert.ok(assigned.length >= 15);
+    for (const [, name] of assigned) assert.ok(known.has(name!), `.env.example sets ${name}, which nothing in src/ reads`);
+  });
+
+  it('holds placeholders, not secrets, and documents each variable', () => {
+    const byName = new Map(assigned.map((m) => [m[1]!, m[2]!]));
+    for (const secret of ['CXONE_CLIENT_SECRET', 'HANDOFF_WEBHOOK_SECRET', 'HANDOFF_ENCRYPTION_KEYS']) assert.match(byName.get(secret) ?? '', /replace/, `${secret} is a placeholder`);
+    for (const required of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'CXONE_BASE_URL', 'CXONE_CLIENT_ID', 'HANDOFF_TASK_QUEUE']) assert.ok(byName.has(required), required);
+    assert.match(read('.gitignore'), /^\.env$/m, '.env is git-ignored');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = read('Dockerfile');
+  const from = [...dockerfile.matchAll(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/gim)];
+
+  it('is multi-stage on node:20-slim, installing with npm ci', () => {
+    assert.ok(from.length >= 2, 'at least two stages');
+    for (const f of from) assert.match(f[1]!, /^node:20-slim$/);
+    assert.match(dockerfile, /RUN\s+npm ci\b/);
+    assert.match(dockerfile, /COPY\s+--from=build\b.*node_modules/);
+  });
+
+  it('runs as a non-root user with the handoff entrypoint, worker by default', () => {
+    const users = [...dockerfile.matchAll(/^USER\s+(\S+)/gm)].map((m) => m[1]);
+    assert.ok(users.length > 0, 'a USER instruction');
+    assert.notEqual(users.at(-1), 'root');
+    assert.notEqual(users.at(-1), '0');
+    // The last USER comes after the last FROM: it applies to the runtime stage.
+    assert.ok(dockerfile.lastIndexOf('\nUSER ') > dockerfile.lastIndexOf('\nFROM '));
+    assert.match(dockerfile, /^ENTRYPOINT \["node", ?"bin\/handoff\.js"\]$/m);
+    assert.match(dockerfile, /^CMD \["worker"\]$/m);
+  });
+});
