@@ -10,7 +10,9 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   sleep,
   upsertSearchAttributes,
@@ -35,9 +37,13 @@ import {
   type WaitResumeState,
 } from './definitions';
 import { FALLBACK_MESSAGES, FallbackAction, type FallbackActionName } from './fallback';
-import { COMPENSATION_POLICY, DEFAULT_HISTORY_LIMIT, DEFAULT_RETRY_AFTER_BUDGET_SECONDS, DEFAULT_RETRY_AFTER_MS, METRIC_POLICY, MUTATION_POLICY } from './policies';
+import { COMPENSATION_POLICY, DEFAULT_HISTORY_LIMIT, DEFAULT_RETRY_AFTER_BUDGET_SECONDS, DEFAULT_RETRY_AFTER_MS, METRIC_LOCAL_POLICY, METRIC_POLICY, MUTATION_POLICY } from './policies';
 
 const acts = proxyActivities<HandoffActivities>(MUTATION_POLICY);
+const localActs = proxyLocalActivities<Pick<HandoffActivities, 'recordMetric'>>(METRIC_LOCAL_POLICY);
+
+/** Handoffs from this patch on record their metric with a local activity (histories before it: a regular one). */
+export const METRIC_LOCAL_ACTIVITY_PATCH = 'metric-local-activity';
 
 /** Run one activity with a named policy and a summary the Web UI shows on the event. */
 export function call<K extends keyof HandoffActivities>(
@@ -325,17 +331,20 @@ export async function finish(h: Handoff, outcome: HandoffOutcome, compensations:
   h.outcome = outcome;
   h.enter('recording_metric');
   let latencyMs = 0;
+  const metric = {
+    interactionId: h.input.interactionId,
+    handoffSuccess: succeeded(outcome, h.fallbackAction),
+    outcome,
+    queueId: h.queueId,
+    fallbackAction: h.fallbackAction,
+    attempts: h.attempts,
+    startedAtMs: h.startedAtMs,
+    retryAfterWaitedMs: h.retryAfterWaitedMs,
+  };
   try {
-    ({ latencyMs } = await call('recordMetric', METRIC_POLICY, 'Record HANDOFF_METRIC', {
-      interactionId: h.input.interactionId,
-      handoffSuccess: succeeded(outcome, h.fallbackAction),
-      outcome,
-      queueId: h.queueId,
-      fallbackAction: h.fallbackAction,
-      attempts: h.attempts,
-      startedAtMs: h.startedAtMs,
-      retryAfterWaitedMs: h.retryAfterWaitedMs,
-    }));
+    ({ latencyMs } = patched(METRIC_LOCAL_ACTIVITY_PATCH)
+      ? await localActs.recordMetric(metric)
+      : await call('recordMetric', METRIC_POLICY, 'Record HANDOFF_METRIC', metric));
   } catch (err) {
     rethrowCancellation(err);
     h.warn(`metric not recorded: ${errorText(err)}`);

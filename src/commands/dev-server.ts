@@ -6,7 +6,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config-error';
 import { locateTemporalCli } from '../temporal/cli-locator';
-import { startDevServer, type DevServerOptions, type RunningDevServer } from '../temporal/dev-server';
+import { RECOMMENDED_DYNAMIC_CONFIG, startDevServer, type DevServerOptions, type RunningDevServer } from '../temporal/dev-server';
 import { Lifecycle } from './lifecycle';
 
 export const DEV_OPTIONS = {
@@ -48,6 +48,7 @@ export async function startServer(
       uiPort: port('--ui-port', values['ui-port'], 8233),
       dbFile,
       uiCodecEndpoint: extra.uiCodecEndpoint,
+      dynamicConfig: { ...RECOMMENDED_DYNAMIC_CONFIG },
     });
     lifecycle.add(() => server.stop());
     return server;

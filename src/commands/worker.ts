@@ -24,9 +24,19 @@ export async function runWorker(_argv: string[]): Promise<number> {
     taskQueue: temporal.taskQueue,
     deps: { client, logger, settings, metrics: observability.metrics },
     dataConverter,
-    workerOptions: observability.workerOptions,
+    workerOptions: {
+      ...observability.workerOptions,
+      ...(temporal.taskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: temporal.taskQueueActivitiesPerSecond } : {}),
+    },
   });
-  logger.info('worker started', { address: temporal.address, namespace: temporal.namespace, cxone: cxone.baseUrl, transferForm: settings.transferForm, encryption: dataConverter ? 'on' : 'off' });
+  logger.info('worker started', {
+    address: temporal.address,
+    namespace: temporal.namespace,
+    cxone: cxone.baseUrl,
+    transferForm: settings.transferForm,
+    encryption: dataConverter ? 'on' : 'off',
+    taskQueueActivitiesPerSecond: temporal.taskQueueActivitiesPerSecond ?? 'unlimited',
+  });
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   await worker.run();
   await connection.close();

@@ -7,7 +7,7 @@ import { pathMatcher } from './faults';
 import type { JournalEntry, JournalFilter } from './types';
 
 /** Kept entries; old ones are dropped beyond this so a long benchmark cannot exhaust memory. */
-const JOURNAL_CAPACITY = 50_000;
+const JOURNAL_CAPACITY = 200_000;
 
 /** Append-only request journal. */
 export class Journal {

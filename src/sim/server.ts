@@ -36,6 +36,7 @@ interface Outcome {
   status: number;
   fault: boolean;
   replayed: boolean;
+  retryAfter?: string;
 }
 
 /** Create (not start) the simulator's HTTP server. */
@@ -69,7 +70,18 @@ async function handle(core: SimCore, api: RouteTable, control: RouteTable, req: 
   if (isControl) return handleControl(control, req, res, url, method, correlationId);
   const outcome = await handleApi(core, api, req, res, url, method, correlationId, idempotencyKey);
   const durationMs = Math.round((performance.now() - started) * 100) / 100;
-  core.journal.add({ at, method, path: url.pathname, status: outcome.status, idempotencyKey, correlationId, durationMs, replayed: outcome.replayed, fault: outcome.fault });
+  core.journal.add({
+    at,
+    method,
+    path: url.pathname,
+    status: outcome.status,
+    idempotencyKey,
+    correlationId,
+    durationMs,
+    replayed: outcome.replayed,
+    fault: outcome.fault,
+    ...(outcome.retryAfter === undefined ? {} : { retryAfter: outcome.retryAfter }),
+  });
   core.logger.debug('sim request', { method, path: url.pathname, status: outcome.status, correlationId, durationMs, fault: outcome.fault, replayed: outcome.replayed });
 }
 
@@ -91,7 +103,8 @@ async function handleApi(
 ): Promise<Outcome> {
   const answer = (result: HandlerResult, extra: Partial<Outcome> = {}): Outcome => {
     send(res, result, correlationId);
-    return { status: result.status, fault: false, replayed: false, ...extra };
+    const retryAfter = result.headers?.['Retry-After'];
+    return { status: result.status, fault: false, replayed: false, ...(retryAfter === undefined ? {} : { retryAfter }), ...extra };
   };
   const raw = await readBody(req);
   if (core.latencyMs > 0) await sleep(core.latencyMs, undefined, { signal: core.lifetime.signal, ref: false });

@@ -93,6 +93,8 @@ export interface JournalEntry {
   replayed: boolean;
   /** An injected fault answered (or dropped) this request. */
   fault: boolean;
+  /** The `Retry-After` header answered (a 429 of the rate limit or a fault), verbatim. */
+  retryAfter?: string;
 }
 
 /** `GET /_sim/journal` filters: `path` exact or prefix with a trailing `*`, `method` exact. */

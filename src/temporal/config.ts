@@ -25,6 +25,12 @@ const TemporalEnv = z.object({
   TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   HANDOFF_TASK_QUEUE: z.string().min(1).default('bot-handoff'),
+  HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'expected a number of activities per second, e.g. 18')
+    .transform(Number)
+    .refine((n) => n > 0, 'expected a number greater than 0')
+    .optional(),
 });
 
 export interface TemporalConfig {
@@ -37,6 +43,13 @@ export interface TemporalConfig {
   tlsCertPath?: string;
   tlsKeyPath?: string;
   tlsServerName?: string;
+  /**
+   * HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: the most activities per second the server hands out
+   * on this task queue, across every worker (the worker option maxTaskQueueActivitiesPerSecond).
+   * Set it under the tenant's CXone rate limit and the storm of 429s never starts (see
+   * README, Performance).
+   */
+  taskQueueActivitiesPerSecond?: number;
 }
 
 /** Parse the TEMPORAL_* variables; a bad one throws a ConfigError naming it. */
@@ -62,6 +75,7 @@ export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Tem
     tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
     tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
     tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
+    taskQueueActivitiesPerSecond: e.HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND,
   };
   Object.defineProperty(config, 'toJSON', {
     enumerable: false,

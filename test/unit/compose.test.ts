@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { RECOMMENDED_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -21,6 +22,7 @@ interface Service {
   entrypoint?: string[] | string;
   environment?: Record<string, string | number | boolean | null> | string[];
   env_file?: string | string[];
+  volumes?: string[];
   ports?: string[];
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] | string };
@@ -63,6 +65,15 @@ describe('docker-compose.yml', () => {
     assert.match(services['temporal-ui']!.image!, /^temporalio\/ui:/);
     assert.equal(environmentOf(services.temporal!).DB, 'postgres12');
     assert.equal(environmentOf(services.temporal!).POSTGRES_SEEDS, 'postgresql');
+  });
+
+  it('starts the Temporal server with the dynamic config handoff dev uses (eager activity dispatch)', () => {
+    const mounts = (services.temporal!.volumes ?? []).map(String);
+    const target = `/etc/temporal/${environmentOf(services.temporal!).DYNAMIC_CONFIG_FILE_PATH}`;
+    const mount = mounts.find((m) => m.split(':')[1] === target);
+    assert.ok(mount, `no volume mounts ${target} (volumes: ${mounts.join(', ')})`);
+    const file = parse(read(mount.split(':')[0]!.replace(/^\.\//, ''))) as Record<string, Array<{ value: unknown }>>;
+    for (const [key, value] of Object.entries(RECOMMENDED_DYNAMIC_CONFIG)) assert.deepEqual(file[key], [{ value }], key);
   });
 
   it('runs our image with the right command per service', () => {

@@ -66,6 +66,7 @@ describe('fault injection', () => {
     const res = await call(sim, 'GET', QUEUE_PATH, { token: bearer });
     assert.equal(res.status, 429);
     assert.equal(res.headers.get('retry-after'), '7');
+    assert.equal((await ctl.journal({ path: QUEUE_PATH })).entries.at(-1)?.retryAfter, '7');
   });
 
   it('sends Retry-After as an HTTP-date, computed or given', async () => {
@@ -147,6 +148,8 @@ describe('rate limit', () => {
     }
     assert.deepEqual(statuses, [200, 200, 429]);
     assert.ok(retryAfter && Number.isInteger(Number(retryAfter)) && Number(retryAfter) >= 1, String(retryAfter));
+    const journaled = (await ctl.journal({ path: QUEUE_PATH })).entries.slice(-3);
+    assert.deepEqual(journaled.map((e) => e.retryAfter), [undefined, undefined, retryAfter], 'the journal keeps the Retry-After answered');
     assert.equal((await formToken(sim)).status, 200, 'token endpoints are not rate-limited');
     await new Promise((r) => setTimeout(r, 600));
     assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200, 'refilled');

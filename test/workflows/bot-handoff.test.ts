@@ -121,7 +121,15 @@ describe('botHandoff', () => {
     const { entries } = await stack.control.journal({ method: 'POST' });
     const keys = entries.filter((e) => e.path.startsWith('/api/v2/') && !e.path.includes('oauth')).map((e) => e.idempotencyKey);
     assert.ok(keys.length >= 3 && keys.every((k) => k?.startsWith(`handoff-${interactionId}:`)), JSON.stringify(keys));
+
+    // The metric is a local activity (patch metric-local-activity): a marker, not a task-queue round trip.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    assert.ok(!scheduled.includes('recordMetric'), `recordMetric went through the task queue: ${scheduled.join(', ')}`);
+    const markers = events.flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
+    assert.ok(markers.includes('core_local_activity'), `no local activity marker in ${markers.join(', ')}`);
     await maybeRecordHistory('happy-path', handle);
+    await maybeRecordHistory('happy-path-metric-local-activity', handle);
   });
 
   it('uses the bot-supplied history instead of fetching it', async () => {

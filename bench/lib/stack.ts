@@ -1,0 +1,115 @@
+/**
+ * One benchmark stack on loopback: a Temporal dev server (in memory, headless), the CXone
+ * simulator in this process, `handoff worker` as a child process, and the starter's own start
+ * function (what the webhook and the stream listener call) with a Temporal client.
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { createLogger } from '../../src/log';
+import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
+import { createHandoffStarter, type HandoffStarter } from '../../src/starter/start-handoff';
+import { RECOMMENDED_DYNAMIC_CONFIG, startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
+import type { BotHandoffInput } from '../../workflows/definitions';
+import { startWorkerProcess, type WorkerProcess } from './worker-process';
+
+export interface BenchStackOptions {
+  /** Server dynamic config (default: what `handoff dev` uses, RECOMMENDED_DYNAMIC_CONFIG). */
+  dynamicConfig?: Record<string, unknown>;
+  /** Variables for the worker process (e.g. HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND). */
+  workerEnv?: Record<string, string>;
+  /** Delay before the simulator assigns an agent (default: an hour — nobody joins). */
+  agentAssignDelayMs?: number;
+  /** Where the worker's log goes (default a file in the OS temp dir). */
+  logDir?: string;
+}
+
+export interface BenchStack {
+  server: RunningDevServer;
+  sim: RunningSimulator;
+  control: SimControl;
+  client: Client;
+  starter: HandoffStarter;
+  taskQueue: string;
+  worker: WorkerProcess;
+  workerLog: string;
+  /** Replace the worker with a fresh process (new options, new task queue). */
+  restartWorker(workerEnv?: Record<string, string>): Promise<void>;
+  close(): Promise<void>;
+}
+
+const quiet = createLogger({ level: 'error', fields: { component: 'bench' } });
+
+export async function startBenchStack(opts: BenchStackOptions = {}): Promise<BenchStack> {
+  const server = await startDevServer({ dynamicConfig: opts.dynamicConfig ?? { ...RECOMMENDED_DYNAMIC_CONFIG } });
+  const sim = await startSimulator({ port: 0, agentAssignDelayMs: opts.agentAssignDelayMs ?? 3_600_000 });
+  const control = new SimControl(sim.url);
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: server.namespace });
+  const logDir = opts.logDir ?? os.tmpdir();
+  const stack = {
+    server,
+    sim,
+    control,
+    client,
+    taskQueue: '',
+    starter: undefined as unknown as HandoffStarter,
+    worker: undefined as unknown as WorkerProcess,
+    workerLog: '',
+    async restartWorker(workerEnv?: Record<string, string>) {
+      await stack.worker?.stop();
+      stack.taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+      stack.workerLog = path.join(logDir, `cxone-handoff-bench-worker-${stack.taskQueue}.log`);
+      stack.starter = createHandoffStarter({ client, taskQueue: stack.taskQueue, logger: quiet });
+      stack.worker = await startWorkerProcess({
+        temporalAddress: server.address,
+        namespace: server.namespace,
+        taskQueue: stack.taskQueue,
+        cxoneBaseUrl: sim.url,
+        env: workerEnv ?? opts.workerEnv,
+        logFile: stack.workerLog,
+      });
+    },
+    async close() {
+      await stack.worker?.stop(10_000);
+      await connection.close();
+      await sim.close();
+      await server.stop();
+    },
+  };
+  try {
+    await stack.restartWorker(opts.workerEnv);
+  } catch (err) {
+    await stack.close();
+    throw err;
+  }
+  return stack;
+}
+
+/** A handoff input for a simulator interaction; ends at the hold message unless options say otherwise. */
+export function benchInput(interactionId: string, conversationId: string, options: BotHandoffInput['options'] = {}): BotHandoffInput {
+  return {
+    interactionId,
+    conversationId,
+    channel: 'webchat',
+    trigger: { kind: 'intent', score: 0.92 },
+    target: { queueId: 'queue-tech-support-01', skillGroupId: 'skill-group-advanced-troubleshooting', priority: 1 },
+    guest: { sessionId: `sess-${interactionId.slice(0, 8)}`, language: 'en-US', tier: 'premium' },
+    options: { maxQueueWaitSeconds: 0, ...options },
+  };
+}
+
+/** Run `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  });
+  await Promise.all(runners);
+  return out;
+}

@@ -1,0 +1,160 @@
+/**
+ * `npm run bench`: every benchmark in one run, on loopback, against the simulator — orchestration
+ * overhead (vs. plain async calls), throughput, a 429 storm, memory with handoffs parked. Writes
+ * bench/results/<timestamp>.json and an SVG chart next to it, and prints a table.
+ *
+ *   npm run bench                                   everything, default sizes (~15 min)
+ *   npm run bench -- --only overhead,storm          some of it
+ *   npm run bench -- --quick                        small sizes: checks the harness, not the figures
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { locateTemporalCli } from '../src/temporal/cli-locator';
+import { renderSvg, renderTable, type BenchResults } from './lib/report';
+import { runMemory } from './scenarios/memory';
+import { OVERHEAD_VARIANTS, runOverhead } from './scenarios/overhead';
+import { runStorm } from './scenarios/storm';
+import { runThroughput } from './scenarios/throughput';
+
+const SCENARIOS = ['overhead', 'throughput', 'storm', 'memory'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.join(',')}] [--quick] [--out DIR]
+  [--samples N]            overhead: handoffs per latency and path (default 150)
+  [--duration S]           throughput: seconds of closed loop (default 60, at least 60 unless --quick)
+  [--concurrency N]        throughput: handoffs in flight (default 32)
+  [--storm-handoffs N]     429 storm: handoffs started at once (default 500)
+  [--storm-rps N]          429 storm: the simulator's limit, requests/s (default 20)
+  [--parked N]             memory: handoffs parked waiting for an agent (default 1000)`;
+
+class UsageError extends Error {}
+
+function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${flag}: expected a positive whole number, got "${value}"`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>;
+  let only: Scenario[];
+  const parse = (args: string[]) =>
+    parseArgs({
+      args,
+      options: {
+        only: { type: 'string' },
+        quick: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        samples: { type: 'string' },
+        duration: { type: 'string' },
+        concurrency: { type: 'string' },
+        'storm-handoffs': { type: 'string' },
+        'storm-rps': { type: 'string' },
+        parked: { type: 'string' },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  let sizes;
+  try {
+    values = parse(argv);
+    if (values.help) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    only = values.only ? (values.only.split(',').map((s) => s.trim()) as Scenario[]) : [...SCENARIOS];
+    const unknown = only.filter((s) => !SCENARIOS.includes(s));
+    if (unknown.length) throw new UsageError(`--only: unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')} (expected ${SCENARIOS.join(', ')})`);
+    const q = values.quick;
+    sizes = {
+      samples: positiveInt('samples', values.samples, q ? 8 : 150),
+      duration: positiveInt('duration', values.duration, q ? 5 : 60),
+      concurrency: positiveInt('concurrency', values.concurrency, q ? 4 : 32),
+      stormHandoffs: positiveInt('storm-handoffs', values['storm-handoffs'], q ? 20 : 500),
+      stormRps: positiveInt('storm-rps', values['storm-rps'], 20),
+      parked: positiveInt('parked', values.parked, q ? 20 : 1000),
+    };
+    if (!q && sizes.duration < 60) throw new UsageError('--duration: the throughput run is closed-loop for at least 60 s (use --quick for a smoke run)');
+  } catch (err) {
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`bench: ${(err as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+
+  const started = new Date();
+  const progress = (line: string) => process.stderr.write(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+  const cli = await locateTemporalCli({ onProgress: (m) => progress(m) });
+  const results: BenchResults = {
+    startedAt: started.toISOString(),
+    finishedAt: '',
+    command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
+    quick: values.quick ?? false,
+    machine: machine(cli.path),
+  };
+  progress(`machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}; Temporal CLI ${results.machine.temporalCli}`);
+
+  if (only.includes('overhead')) {
+    results.overhead = await runOverhead({ samples: sizes.samples, latencies: [0, 50], variants: OVERHEAD_VARIANTS, progress });
+  }
+  if (only.includes('throughput')) {
+    results.throughput = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, progress });
+  }
+  if (only.includes('storm')) {
+    results.storm = await runStorm({ handoffs: sizes.stormHandoffs, requestsPerSecond: sizes.stormRps, progress });
+  }
+  if (only.includes('memory')) {
+    results.memory = await runMemory({ parked: sizes.parked, progress });
+  }
+  results.finishedAt = new Date().toISOString();
+
+  const outDir = path.resolve(values.out ?? path.join(__dirname, 'results'));
+  await mkdir(outDir, { recursive: true });
+  const stamp = results.startedAt.replace(/[:.]/g, '-');
+  const jsonFile = path.join(outDir, `${stamp}.json`);
+  const svgFile = path.join(outDir, `${stamp}.svg`);
+  await writeFile(jsonFile, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(svgFile, renderSvg(results));
+  process.stdout.write(`\n${renderTable(results)}\n\nresults: ${path.relative(process.cwd(), jsonFile)}\nchart:   ${path.relative(process.cwd(), svgFile)}\n`);
+  return failures(results);
+}
+
+/** A benchmark whose own checks failed (a handoff lost or duplicated) fails the command. */
+function failures(r: BenchResults): number {
+  const storm = r.storm?.runs.some((run) => run.completed !== run.handoffs || run.duplicateTransfers > 0 || run.retryAfter.early > 0) ?? false;
+  const memory = r.memory ? r.memory.parkedReached !== r.memory.parked : false;
+  return storm || memory ? 1 : 0;
+}
+
+function machine(cliPath: string): BenchResults['machine'] {
+  let temporalCli = 'unknown';
+  try {
+    temporalCli = execFileSync(cliPath, ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    // The version is decoration; the run does not depend on it.
+  }
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    temporalCli,
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,32 @@
+/** TEMPORAL_* and the worker's task-queue settings from the environment. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError } from '../../src/config-error';
+import { temporalConfigFromEnv } from '../../src/temporal/config';
+
+describe('temporalConfigFromEnv', () => {
+  it('defaults to a local dev server and no task-queue activity limit', () => {
+    const c = temporalConfigFromEnv({});
+    assert.equal(c.address, '127.0.0.1:7233');
+    assert.equal(c.taskQueue, 'bot-handoff');
+    assert.equal(c.taskQueueActivitiesPerSecond, undefined);
+  });
+
+  it('reads HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND as a number', () => {
+    assert.equal(temporalConfigFromEnv({ HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: '18' }).taskQueueActivitiesPerSecond, 18);
+    assert.equal(temporalConfigFromEnv({ HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: '0.5' }).taskQueueActivitiesPerSecond, 0.5);
+  });
+
+  for (const bad of ['0', '-3', 'fast', '1e3']) {
+    it(`rejects HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND=${bad}, naming it`, () => {
+      assert.throws(
+        () => temporalConfigFromEnv({ HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: bad }),
+        (err: unknown) => err instanceof ConfigError && /^HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: expected/.test(err.message),
+      );
+    });
+  }
+
+  it('names a bad TEMPORAL_ADDRESS', () => {
+    assert.throws(() => temporalConfigFromEnv({ TEMPORAL_ADDRESS: 'no-port' }), /TEMPORAL_ADDRESS: expected host:port/);
+  });
+});
