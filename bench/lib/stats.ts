@@ -1,5 +1,6 @@
 /** Numbers for the benchmark report: percentiles, interval unions, journal bookkeeping. */
 import type { JournalEntry } from '../../src/sim/control-client';
+import { interactionIdFromKey } from './evidence';
 
 export interface Summary {
   n: number;
@@ -48,7 +49,6 @@ export function unionLength(intervals: ReadonlyArray<readonly [number, number]>)
 }
 
 const INTERACTION_IN_PATH = /^\/api\/v2\/interactions\/([^/]+)\//;
-const INTERACTION_IN_KEY = /^handoff-(.+?):/;
 
 /**
  * The interaction a journaled request belongs to: from its path (`/interactions/{id}/…`), else
@@ -58,7 +58,7 @@ const INTERACTION_IN_KEY = /^handoff-(.+?):/;
 export function interactionOf(entry: Pick<JournalEntry, 'path' | 'idempotencyKey'>): string | undefined {
   const fromPath = INTERACTION_IN_PATH.exec(entry.path)?.[1];
   if (fromPath && fromPath !== 'transfers') return decodeURIComponent(fromPath);
-  return entry.idempotencyKey ? INTERACTION_IN_KEY.exec(entry.idempotencyKey)?.[1] : undefined;
+  return interactionIdFromKey(entry.idempotencyKey);
 }
 
 /** The journal entries per interaction. */
@@ -77,60 +77,4 @@ export function byInteraction(entries: readonly JournalEntry[]): Map<string, Jou
 /** The simulator's time on one interaction's critical path: the union of its requests' [arrival, answer]. */
 export function simTimeMs(entries: readonly JournalEntry[]): number {
   return unionLength(entries.map((e) => [Date.parse(e.at), Date.parse(e.at) + e.durationMs] as const));
-}
-
-const TRANSFER_PATHS = [/^\/api\/v2\/interactions\/transfers$/, /^\/api\/v2\/interactions\/[^/]+\/transfer$/];
-
-/** Transfers that really happened (2xx, not an idempotent replay), per interaction: more than one is a duplicate. */
-export function duplicateTransfers(entries: readonly JournalEntry[]): string[] {
-  const counts = new Map<string, number>();
-  for (const e of entries) {
-    if (e.method !== 'POST' || !TRANSFER_PATHS.some((re) => re.test(e.path))) continue;
-    if (e.status < 200 || e.status >= 300 || e.replayed) continue;
-    const id = interactionOf(e);
-    if (id) counts.set(id, (counts.get(id) ?? 0) + 1);
-  }
-  return [...counts].filter(([, n]) => n > 1).map(([id]) => id);
-}
-
-export interface RetryAfterCheck {
-  /** 429 answers carrying Retry-After that were followed by a retry of the same request. */
-  checked: number;
-  /** Retries sent before the Retry-After elapsed (counted from the 429's answer). */
-  early: number;
-  /** The smallest (retry arrival − (429 answer + Retry-After)), ms; negative means early. */
-  minMarginMs: number;
-}
-
-/**
- * Did every retry wait its Retry-After? "The same request" is the same method, path and
- * Idempotency-Key (reads carry none; their path names the interaction). `Retry-After` is read as
- * seconds or an HTTP-date. A 1 ms tolerance covers the journal's millisecond timestamps.
- */
-export function checkRetryAfter(entries: readonly JournalEntry[]): RetryAfterCheck {
-  const sameRequest = (e: JournalEntry) => `${e.method} ${e.path} ${e.idempotencyKey ?? ''}`;
-  const pending = new Map<string, number>();
-  let checked = 0;
-  let early = 0;
-  let minMarginMs = Infinity;
-  const sorted = [...entries].sort((a, b) => a.seq - b.seq);
-  for (const e of sorted) {
-    const key = sameRequest(e);
-    const arrival = Date.parse(e.at);
-    const notBefore = pending.get(key);
-    if (notBefore !== undefined) {
-      checked += 1;
-      const margin = arrival - notBefore;
-      minMarginMs = Math.min(minMarginMs, margin);
-      if (margin < -1) early += 1;
-      pending.delete(key);
-    }
-    if (e.status === 429 && e.retryAfter !== undefined) {
-      const answeredAt = arrival + e.durationMs;
-      const seconds = Number(e.retryAfter);
-      const waitMs = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(e.retryAfter) - answeredAt);
-      pending.set(key, answeredAt + waitMs);
-    }
-  }
-  return { checked, early, minMarginMs: checked ? Math.round(minMarginMs * 100) / 100 : NaN };
 }

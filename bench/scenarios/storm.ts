@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { handoffWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
 import { benchInput, mapLimit, startBenchStack } from '../lib/stack';
-import { checkRetryAfter, duplicateTransfers, summarize, type RetryAfterCheck, type Summary } from '../lib/stats';
+import { checkRetryAfter, duplicateTransfers, type RetryAfterCheck } from '../lib/evidence';
+import { summarize, type Summary } from '../lib/stats';
 
 export interface StormRun {
   label: string;

@@ -1,13 +1,14 @@
 /**
- * The benchmark's arithmetic and evidence checks: percentiles, the simulator's time on a
- * handoff's critical path, duplicate transfers and early retries read from the journal, and the
- * report it renders.
+ * The benchmark's arithmetic and the storm's evidence checks: percentiles, the simulator's time on
+ * a handoff's critical path, duplicate transfers and early retries read from the journal, and the
+ * report it renders. (The chaos run's verdict: bench-evidence.test.ts.)
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { renderSvg, renderTable, type BenchResults } from '../../bench/lib/report';
-import { checkRetryAfter, duplicateTransfers, interactionOf, simTimeMs, summarize, unionLength } from '../../bench/lib/stats';
+import { checkRetryAfter, duplicateTransfers } from '../../bench/lib/evidence';
+import { interactionOf, simTimeMs, summarize, unionLength } from '../../bench/lib/stats';
 import type { JournalEntry } from '../../src/sim/control-client';
 
 let seq = 0;
@@ -78,8 +79,9 @@ describe('duplicateTransfers', () => {
   });
 
   it('two transfers that really ran for one interaction are', () => {
-    assert.deepEqual(duplicateTransfers([transfer({}), transfer({ idempotencyKey: 'handoff-i-1:r:transfer-general-queue' }), transfer({ idempotencyKey: 'handoff-i-2:r:transfer' })]), ['i-1']);
-    assert.deepEqual(duplicateTransfers([entry({ method: 'POST', path: '/api/v2/interactions/i-3/transfer' }), entry({ method: 'POST', path: '/api/v2/interactions/i-3/transfer' })]), ['i-3']);
+    const ids = (entries: JournalEntry[]) => duplicateTransfers(entries).map((d) => d.interactionId);
+    assert.deepEqual(ids([transfer({}), transfer({ idempotencyKey: 'handoff-i-1:r:transfer-general-queue' }), transfer({ idempotencyKey: 'handoff-i-2:r:transfer' })]), ['i-1']);
+    assert.deepEqual(ids([entry({ method: 'POST', path: '/api/v2/interactions/i-3/transfer' }), entry({ method: 'POST', path: '/api/v2/interactions/i-3/transfer' })]), ['i-3']);
   });
 });
 
