@@ -5,7 +5,7 @@
  *   [checkQueue, when options.preflight]
  *   fetchHistory ‖ updateContext       enrichment: a failure here is a warning, not a fallback
  *   transferToQueue                    the decision point: its failure picks the fallback (fallback.ts)
- *   placeOnHold → sendMessage(hold)    after the transfer is accepted
+ *   placeOnHold ‖ sendMessage(hold)    after the transfer is accepted (before the hold-and-message-together patch: one, then the other)
  *   wait for the agent                 wait-for-agent.ts: agent joined, guest left, or timeout
  *   recordMetric
  *
@@ -231,24 +231,50 @@ async function onTransferFailure(h: Handoff, err: unknown, history: HistoryEntry
   return afterTransfer(h, 'fallback');
 }
 
-/** After an accepted transfer: hold the guest, then tell them. Failures here are warnings: the guest is routed. */
+/**
+ * After an accepted transfer: hold the guest and tell them. Failures here are warnings: the guest
+ * is routed. Since the `hold-and-message-together` patch the two calls run concurrently (they are
+ * independent in CXone; the benchmark measured one round trip less per handoff, README
+ * Performance); histories before it hold first, then send.
+ */
 async function holdAndNotify(h: Handoff): Promise<void> {
-  const { input } = h;
+  if (patched(HOLD_AND_MESSAGE_TOGETHER_PATCH)) {
+    h.enter('notifying', 'hold and hold message together');
+    // allSettled: neither call is still in flight when a cancellation is rethrown and compensated.
+    const settled = await Promise.allSettled([placeHold(h, { uncancellable: true }), sendHoldMessage(h)]);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
+    return;
+  }
   h.enter('holding');
+  await placeHold(h);
+  h.enter('notifying');
+  await sendHoldMessage(h);
+}
+
+/** Marks histories where the hold and the hold message are sent together. */
+export const HOLD_AND_MESSAGE_TOGETHER_PATCH = 'hold-and-message-together';
+
+/**
+ * `uncancellable`: a cancellation waits for the hold call in flight to answer (≤ its 20 s timeout;
+ * Retry-After waits between tries stay cancellable), so a hold CXone placed is always known and
+ * released by the compensation — cancelled mid-call, it could be placed and never released.
+ */
+async function placeHold(h: Handoff, { uncancellable = false } = {}): Promise<void> {
   try {
-    const hold = await h.withRetryAfter('placeOnHold', () =>
-      call('placeOnHold', MUTATION_POLICY, 'Put the guest on hold', { interactionId: input.interactionId, idempotencyKey: h.key('hold') }),
-    );
+    const place = () => call('placeOnHold', MUTATION_POLICY, 'Put the guest on hold', { interactionId: h.input.interactionId, idempotencyKey: h.key('hold') });
+    const hold = await h.withRetryAfter('placeOnHold', () => (uncancellable ? CancellationScope.nonCancellable(place) : place()));
     h.pushCompensation({ name: 'releaseHold', holdId: hold.holdId });
   } catch (err) {
     rethrowCancellation(err);
     h.warn(`guest not put on hold: ${errorText(err)}`);
   }
-  h.enter('notifying');
+}
+
+async function sendHoldMessage(h: Handoff): Promise<void> {
   try {
     const sent = await h.withRetryAfter('sendMessage', () =>
       call('sendMessage', MUTATION_POLICY, 'Send the hold message', {
-        conversationId: input.conversationId,
+        conversationId: h.input.conversationId,
         body: HOLD_MESSAGE,
         sender: 'system',
         idempotencyKey: h.key('message-hold'),

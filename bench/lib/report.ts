@@ -63,11 +63,10 @@ export function renderTable(r: BenchResults): string {
     ));
   }
   if (r.memory) {
-    const mem = r.memory;
-    out.push('', `Memory: handoffs parked waiting for an agent`);
+    out.push('', `Memory: worker RSS with ${r.memory.parked} handoffs parked waiting for an agent`);
     out.push(table(
-      ['parked', 'reached', 'idle RSS MiB', 'parked RSS MiB', 'peak MiB', 'per handoff KiB', 'park s'],
-      [[String(mem.parked), String(mem.parkedReached), String(mem.rssIdleMiB), String(mem.rssParkedMiB), String(mem.rssPeakMiB), String(mem.perHandoffKiB), mem.parkSeconds.toFixed(1)]],
+      ['worker', 'parked', 'idle RSS MiB', 'parked RSS MiB', 'peak MiB', 'per handoff KiB', 'park s'],
+      r.memory.runs.map((m) => [m.label, `${m.parkedReached}/${m.parked}`, String(m.rssIdleMiB), String(m.rssParkedMiB), String(m.rssPeakMiB), String(m.perHandoffKiB), m.parkSeconds.toFixed(1)]),
     ));
   }
   return out.join('\n');
@@ -142,11 +141,10 @@ export function renderSvg(r: BenchResults): string {
     ]), width));
   }
   if (r.memory) {
-    add(panel(y, `Worker RSS with ${r.memory.parked} handoffs parked waiting for an agent`, 'MiB', [
-      { label: 'idle', value: r.memory.rssIdleMiB, color: COLORS[1]! },
-      { label: `${r.memory.parked} parked`, value: r.memory.rssParkedMiB, color: COLORS[0]! },
-      { label: 'peak while parking', value: r.memory.rssPeakMiB, color: '#bbb' },
-    ], width));
+    add(panel(y, `Worker RSS with ${r.memory.parked} handoffs parked waiting for an agent`, 'MiB', r.memory.runs.flatMap((m, i) => [
+      { label: `${m.label}: idle`, value: m.rssIdleMiB, color: COLORS[i === 0 ? 1 : 5]! },
+      { label: `${m.label}: parked`, value: m.rssParkedMiB, color: COLORS[i === 0 ? 0 : 4]! },
+    ]), width));
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
 }

@@ -2,6 +2,8 @@
  * Memory: the worker process's RSS with `parked` handoffs waiting for an agent (transferred, on
  * hold, told so; no agent will come). RSS is read from /proc before the first handoff (idle, after
  * one warm-up handoff) and once every handoff reports `waiting_for_agent` through its status query.
+ * Twice: with the SDK's default workflow cache, and with HANDOFF_MAX_CACHED_WORKFLOWS set (parked
+ * handoffs beyond it are evicted and replayed from history at their next event).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,6 +11,14 @@ import { handoffWorkflowId, statusQuery } from '../../workflows/definitions';
 import { benchInput, mapLimit, startBenchStack } from '../lib/stack';
 
 export interface MemoryResult {
+  parked: number;
+  runs: MemoryRun[];
+}
+
+export interface MemoryRun {
+  label: string;
+  /** HANDOFF_MAX_CACHED_WORKFLOWS, or null for the SDK default. */
+  maxCachedWorkflows: number | null;
   parked: number;
   /** Handoffs whose status query answered waiting_for_agent. */
   parkedReached: number;
@@ -24,6 +34,8 @@ export interface MemoryResult {
 
 export interface MemoryOptions {
   parked: number;
+  /** The capped run's HANDOFF_MAX_CACHED_WORKFLOWS (default parked ÷ 10). */
+  cacheCap?: number;
   progress: (line: string) => void;
 }
 
@@ -32,8 +44,16 @@ const MiB = 2 ** 20;
 const WAIT_OPTIONS = { maxQueueWaitSeconds: 3600, holdUpdateIntervalSeconds: 3600 };
 
 export async function runMemory(opts: MemoryOptions): Promise<MemoryResult> {
-  opts.progress('memory: starting the stack');
-  const stack = await startBenchStack();
+  const cap = opts.cacheCap ?? Math.max(1, Math.floor(opts.parked / 10));
+  const runs: MemoryRun[] = [];
+  for (const maxCachedWorkflows of [null, cap]) runs.push(await memoryRun(opts, maxCachedWorkflows));
+  return { parked: opts.parked, runs };
+}
+
+async function memoryRun(opts: MemoryOptions, maxCachedWorkflows: number | null): Promise<MemoryRun> {
+  const label = maxCachedWorkflows === null ? 'SDK default cache' : `HANDOFF_MAX_CACHED_WORKFLOWS=${maxCachedWorkflows}`;
+  opts.progress(`memory [${label}]: starting the stack`);
+  const stack = await startBenchStack({ workerEnv: maxCachedWorkflows === null ? {} : { HANDOFF_MAX_CACHED_WORKFLOWS: String(maxCachedWorkflows) } });
   try {
     const startOne = async () => {
       const interactionId = randomUUID();
@@ -50,7 +70,7 @@ export async function runMemory(opts: MemoryOptions): Promise<MemoryResult> {
     while (!(await waiting(warm))) await sleep(200);
     await sleep(2000);
     const rssIdle = stack.worker.rssBytes();
-    opts.progress(`memory: idle worker RSS ${(rssIdle / MiB).toFixed(0)} MiB; parking ${opts.parked} handoffs`);
+    opts.progress(`memory [${label}]: idle worker RSS ${(rssIdle / MiB).toFixed(0)} MiB; parking ${opts.parked} handoffs`);
 
     let peak = rssIdle;
     const sampler = setInterval(() => {
@@ -66,7 +86,7 @@ export async function runMemory(opts: MemoryOptions): Promise<MemoryResult> {
       while (pending.length && Date.now() < deadline) {
         const still = await mapLimit(pending, 32, async (id) => ((await waiting(id)) ? undefined : id));
         pending = still.filter((id): id is string => id !== undefined);
-        opts.progress(`memory: ${opts.parked - pending.length}/${opts.parked} waiting for an agent`);
+        opts.progress(`memory [${label}]: ${opts.parked - pending.length}/${opts.parked} waiting for an agent`);
         if (pending.length) await sleep(1000);
       }
       parkedReached = opts.parked - pending.length;
@@ -78,6 +98,8 @@ export async function runMemory(opts: MemoryOptions): Promise<MemoryResult> {
     await sleep(3000);
     const rssParked = stack.worker.rssBytes();
     return {
+      label,
+      maxCachedWorkflows,
       parked: opts.parked,
       parkedReached,
       rssIdleMiB: Math.round(rssIdle / MiB),

@@ -27,6 +27,7 @@ export async function runWorker(_argv: string[]): Promise<number> {
     workerOptions: {
       ...observability.workerOptions,
       ...(temporal.taskQueueActivitiesPerSecond ? { maxTaskQueueActivitiesPerSecond: temporal.taskQueueActivitiesPerSecond } : {}),
+      ...(temporal.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: temporal.maxCachedWorkflows } : {}),
     },
   });
   logger.info('worker started', {
@@ -36,6 +37,7 @@ export async function runWorker(_argv: string[]): Promise<number> {
     transferForm: settings.transferForm,
     encryption: dataConverter ? 'on' : 'off',
     taskQueueActivitiesPerSecond: temporal.taskQueueActivitiesPerSecond ?? 'unlimited',
+    maxCachedWorkflows: temporal.maxCachedWorkflows ?? 'SDK default',
   });
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   await worker.run();

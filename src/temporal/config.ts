@@ -31,6 +31,11 @@ const TemporalEnv = z.object({
     .transform(Number)
     .refine((n) => n > 0, 'expected a number greater than 0')
     .optional(),
+  HANDOFF_MAX_CACHED_WORKFLOWS: z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number of workflows, e.g. 500')
+    .transform(Number)
+    .optional(),
 });
 
 export interface TemporalConfig {
@@ -50,6 +55,13 @@ export interface TemporalConfig {
    * README, Performance).
    */
   taskQueueActivitiesPerSecond?: number;
+  /**
+   * HANDOFF_MAX_CACHED_WORKFLOWS: how many workflows the worker keeps in memory (the SDK default
+   * scales with the machine's memory). A handoff parked waiting for an agent costs a few hundred
+   * KiB while cached; evicted, it is replayed from its history at its next event (hold update,
+   * agent joined). 0 = no cache.
+   */
+  maxCachedWorkflows?: number;
 }
 
 /** Parse the TEMPORAL_* variables; a bad one throws a ConfigError naming it. */
@@ -76,6 +88,7 @@ export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Tem
     tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
     tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
     taskQueueActivitiesPerSecond: e.HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND,
+    maxCachedWorkflows: e.HANDOFF_MAX_CACHED_WORKFLOWS,
   };
   Object.defineProperty(config, 'toJSON', {
     enumerable: false,

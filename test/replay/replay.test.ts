@@ -29,8 +29,8 @@ describe('replay of recorded histories', async () => {
     bundle = await workflowBundle();
   });
 
-  it('has histories to replay (happy path — with the metric as a regular and as a local activity —, every fallback, the 429 case, each ending of the wait, continue-as-new, the IVR switch)', () => {
-    for (const required of ['happy-path', 'happy-path-metric-local-activity', 'fallback-400-self-service', 'fallback-403-general-queue', 'fallback-404-terminate', 'fallback-503-callback', 'fallback-401-escalate', 'fallback-418-escalate', 'already-transferred-409', 'retry-after-429-twice', 'retry-after-budget-exhausted', 'cancelled-during-hold-message', 'wait-agent-joined', 'wait-timeout-callback', 'wait-abandoned', 'wait-before-continue-as-new', 'wait-continued-as-new', 'ivr-switch-success', 'ivr-switch-429']) {
+  it('has histories to replay (happy path — before and after each patch —, every fallback, the 429 case, each ending of the wait, continue-as-new, the IVR switch)', () => {
+    for (const required of ['happy-path', 'happy-path-metric-local-activity', 'happy-path-hold-and-message-together', 'cancelled-during-hold-and-message', 'cancelled-during-hold-call', 'fallback-400-self-service', 'fallback-403-general-queue', 'fallback-404-terminate', 'fallback-503-callback', 'fallback-401-escalate', 'fallback-418-escalate', 'already-transferred-409', 'retry-after-429-twice', 'retry-after-budget-exhausted', 'cancelled-during-hold-message', 'wait-agent-joined', 'wait-timeout-callback', 'wait-abandoned', 'wait-before-continue-as-new', 'wait-continued-as-new', 'ivr-switch-success', 'ivr-switch-429']) {
       assert.ok(files.includes(`${required}.json`), `missing test/replay/histories/${required}.json`);
     }
   });

@@ -132,7 +132,13 @@ describe('the report', () => {
       retryAfterBudgetSeconds: 1800,
       runs: [{ label: 'no worker limit', activitiesPerSecond: null, handoffs: 500, completed: 500, outcomes: { transferred: 500 }, duplicateTransfers: 0, retryAfter: { checked: 4, early: 0, minMarginMs: 3 }, requests: 3000, http429: 4321, wallSeconds: 150, latencySeconds: summary }],
     },
-    memory: { parked: 1000, parkedReached: 1000, rssIdleMiB: 300, rssParkedMiB: 420, rssPeakMiB: 430, perHandoffKiB: 123, parkSeconds: 30 },
+    memory: {
+      parked: 1000,
+      runs: [
+        { label: 'SDK default cache', maxCachedWorkflows: null, parked: 1000, parkedReached: 1000, rssIdleMiB: 300, rssParkedMiB: 420, rssPeakMiB: 430, perHandoffKiB: 123, parkSeconds: 30 },
+        { label: 'HANDOFF_MAX_CACHED_WORKFLOWS=100', maxCachedWorkflows: 100, parked: 1000, parkedReached: 1000, rssIdleMiB: 300, rssParkedMiB: 333, rssPeakMiB: 340, perHandoffKiB: 33, parkSeconds: 31 },
+      ],
+    },
   };
 
   it('prints every benchmark that ran with its figures', () => {
@@ -141,6 +147,7 @@ describe('the report', () => {
     assert.match(text, /1\.23×/);
     assert.match(text, /4321/);
     assert.match(text, /500\/500/);
+    assert.match(text, /HANDOFF_MAX_CACHED_WORKFLOWS=100 +1000\/1000 +300 +333/);
     assert.doesNotMatch(text, /Throughput/, 'no section for a benchmark that did not run');
   });
 
@@ -148,8 +155,8 @@ describe('the report', () => {
     const svg = renderSvg(results);
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /<\/svg>\n$/);
-    // 3 percentiles × 2 paths, 2 storm bars, 3 memory bars.
-    assert.equal((svg.match(/<rect x=/g) ?? []).length, 6 + 2 + 3);
+    // 3 percentiles × 2 paths, 2 storm bars, 2 memory bars per run.
+    assert.equal((svg.match(/<rect x=/g) ?? []).length, 6 + 2 + 4);
     assert.doesNotMatch(svg, /NaN|undefined/);
   });
 });

@@ -26,6 +26,13 @@ describe('temporalConfigFromEnv', () => {
     });
   }
 
+  it('reads HANDOFF_MAX_CACHED_WORKFLOWS (0 allowed: no cache) and names a bad one', () => {
+    assert.equal(temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: '250' }).maxCachedWorkflows, 250);
+    assert.equal(temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: '0' }).maxCachedWorkflows, 0);
+    assert.equal(temporalConfigFromEnv({}).maxCachedWorkflows, undefined);
+    assert.throws(() => temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: 'lots' }), /^ConfigError: HANDOFF_MAX_CACHED_WORKFLOWS: expected a whole number/);
+  });
+
   it('names a bad TEMPORAL_ADDRESS', () => {
     assert.throws(() => temporalConfigFromEnv({ TEMPORAL_ADDRESS: 'no-port' }), /TEMPORAL_ADDRESS: expected host:port/);
   });

@@ -128,8 +128,13 @@ describe('botHandoff', () => {
     assert.ok(!scheduled.includes('recordMetric'), `recordMetric went through the task queue: ${scheduled.join(', ')}`);
     const markers = events.flatMap((e) => e.markerRecordedEventAttributes?.markerName ?? []);
     assert.ok(markers.includes('core_local_activity'), `no local activity marker in ${markers.join(', ')}`);
+    // The hold and the hold message went out together (patch hold-and-message-together).
+    const holdAt = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'placeOnHold');
+    const messageAt = events.findIndex((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendMessage');
+    const completedBetween = events.slice(holdAt, messageAt).filter((e) => e.workflowTaskCompletedEventAttributes);
+    assert.ok(holdAt > 0 && messageAt > holdAt && completedBetween.length === 0, 'placeOnHold and sendMessage scheduled by the same workflow task');
     await maybeRecordHistory('happy-path', handle);
-    await maybeRecordHistory('happy-path-metric-local-activity', handle);
+    await maybeRecordHistory('happy-path-hold-and-message-together', handle);
   });
 
   it('uses the bot-supplied history instead of fetching it', async () => {
@@ -359,6 +364,24 @@ describe('botHandoff', () => {
     assert.deepEqual(state.holds.map((h) => h.status), ['released'], 'no guest left on hold');
     assert.equal(state.context.handoff_status, 'cancelled');
     await maybeRecordHistory('cancelled-during-hold-message', handle);
+    await maybeRecordHistory('cancelled-during-hold-and-message', handle);
+  });
+
+  it('an operator cancelling while the hold call is in flight: the hold CXone places is released', async () => {
+    const { interactionId, conversationId } = await newInteraction();
+    await stack.control.addFault({ method: 'POST', path: '/api/v2/interactions/hold', delayMs: 1500 });
+    const handle = await stack.start(handoffInput(interactionId, conversationId));
+    for (let i = 0; i < 100 && (await stack.control.journal({ path: '/api/v2/interactions/transfers' })).entries.every((e) => !e.idempotencyKey?.startsWith(`handoff-${interactionId}:`)); i += 1) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    await handle.cancel();
+    await assert.rejects(handle.result(), (err: Error) => /cancel/i.test(`${err.message} ${String(err.cause)}`));
+    const state = await interactionState(interactionId);
+    assert.equal(state.holds.length, 1, 'the hold went through after the cancellation arrived');
+    assert.deepEqual(state.holds.map((h) => h.status), ['released'], 'and was released: no guest left on hold');
+    assert.equal(state.context.handoff_status, 'cancelled');
+    await maybeRecordHistory('cancelled-during-hold-call', handle);
   });
 
   it('waiting with no stream to announce the agent: the hold-update queue check notices the agent joined', async () => {
