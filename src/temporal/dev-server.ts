@@ -16,8 +16,8 @@ import { locateTemporalCli } from './cli-locator';
  * Dynamic config `handoff dev` and `handoff dev-server` start the server with. Eager activity
  * dispatch hands the next activity to the worker in the reply to its workflow task completion
  * instead of through a task-queue poll: `npm run bench` measured the one-at-a-time handoff's
- * orchestration overhead falling by about half with it (README, Performance). Temporal Cloud
- * enables it; on a self-hosted server set the same key (docker-compose.yml does).
+ * orchestration overhead falling by about half with it (README, Performance). On a self-hosted
+ * server set the same key (docker-compose.yml does).
  */
 export const RECOMMENDED_DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = { 'system.enableActivityEagerExecution': true };
 
