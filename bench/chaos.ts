@@ -44,7 +44,7 @@ import {
   type Verdict,
 } from './lib/evidence';
 import { startWorkerProcess, type WorkerProcess } from './lib/worker-process';
-import { mapLimit } from './lib/stack';
+import { benchInput, mapLimit } from './lib/stack';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -330,15 +330,7 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
 
   // --- starts: paced, each retried until acknowledged (the server may be down) -----------------
   const startOne = async (h: Handoff) => {
-    const input: BotHandoffInput = {
-      interactionId: h.interactionId,
-      conversationId: h.conversationId,
-      channel: 'webchat',
-      trigger: { kind: 'intent', score: 0.92 },
-      target: { queueId: 'queue-tech-support-01', skillGroupId: 'skill-group-advanced-troubleshooting', priority: 1 },
-      guest: { sessionId: `sess-chaos-${h.index}`, language: 'en-US', tier: 'premium' },
-      options: HANDOFF_OPTIONS,
-    };
+    const input = benchInput(h.interactionId, h.conversationId, HANDOFF_OPTIONS);
     while (!signal.aborted) {
       h.startAttempts += 1;
       try {

@@ -42,6 +42,9 @@ import { waitForAgent } from './wait-for-agent';
 /** Marks histories recorded after the wait for the agent was added (older ones end at the hold message). */
 export const WAIT_FOR_AGENT_PATCH = 'wait-for-agent';
 
+/** Marks histories where the hold and the hold message are sent together. */
+export const HOLD_AND_MESSAGE_TOGETHER_PATCH = 'hold-and-message-together';
+
 /** The handoff workflow. One input object, one result object. */
 export async function botHandoff(input: BotHandoffInput): Promise<BotHandoffResult> {
   const h = new Handoff(input);
@@ -250,9 +253,6 @@ async function holdAndNotify(h: Handoff): Promise<void> {
   h.enter('notifying');
   await sendHoldMessage(h);
 }
-
-/** Marks histories where the hold and the hold message are sent together. */
-export const HOLD_AND_MESSAGE_TOGETHER_PATCH = 'hold-and-message-together';
 
 /**
  * `uncancellable`: a cancellation waits for the hold call in flight to answer (≤ its 20 s timeout;

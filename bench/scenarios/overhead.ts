@@ -83,8 +83,9 @@ export async function runOverhead(opts: OverheadOptions): Promise<OverheadResult
         await timedDirect(stack.control, direct);
       }
       for (const latency of opts.latencies) {
+        // A fresh journal per latency (reset also clears the latency, so set it after).
+        await stack.control.reset();
         await stack.control.setLatency({ ms: latency });
-        await stack.control.reset().then(() => stack.control.setLatency({ ms: latency }));
         const temporal: Sample[] = [];
         const baseline: Sample[] = [];
         // Interleaved, so drift on a shared machine hits both paths alike.
