@@ -23,6 +23,7 @@ export async function cxoneCall<T>(fn: (signal: AbortSignal) => Promise<T>): Pro
       message: failure.message,
       nonRetryable: failure.nonRetryable ?? undefined,
       nextRetryDelay: failure.nextRetryDelay,
+      category: failure.category ?? undefined,
       details: [{ ...(details as object | undefined), attempt: ctx.info.attempt }],
       cause: failure.cause,
     });

@@ -30,7 +30,7 @@ export interface ActivityDeps {
 
 /** What recordMetric reports to the worker's Prometheus registry, once per finished handoff. */
 export interface HandoffMetricsRecorder {
-  recordHandoff(sample: { outcome: string; fallbackAction?: string; latencyMs: number; retryAfterWaitedMs?: number }): void;
+  recordHandoff(sample: { outcome: string; fallbackAction?: string; latencyMs: number; retryAfterWaitedMs?: number; needsAttention?: string[] }): void;
 }
 
 export const DEFAULT_SETTINGS: HandoffSettings = {

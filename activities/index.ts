@@ -10,6 +10,7 @@ import { createHoldActivities } from './hold';
 import { createMessageActivities } from './messages';
 import { createMetricActivities } from './metrics';
 import { createQueueActivities } from './queue';
+import { createReconcileActivities } from './reconcile';
 import { createTransferActivities } from './transfer';
 
 export function createActivities(deps: ActivityDeps) {
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createQueueActivities(deps),
     ...createMetricActivities(deps),
     ...createGuestActivities(deps),
+    ...createReconcileActivities(deps),
   };
 }
 

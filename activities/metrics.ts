@@ -15,6 +15,8 @@ export interface RecordMetricInput {
   startedAtMs: number;
   /** Total time slept on Retry-After (429) timers; optional so older histories' inputs still fit. */
   retryAfterWaitedMs?: number;
+  /** What the handoff could not settle for good (releaseHold, context, customerMessage): counted per item. */
+  needsAttention?: string[];
 }
 
 export function createMetricActivities({ writeMetric, metrics, logger }: ActivityDeps) {
@@ -33,10 +35,17 @@ export function createMetricActivities({ writeMetric, metrics, logger }: Activit
         queueId: input.queueId,
         fallbackAction: input.fallbackAction ?? null,
         attempts: input.attempts,
+        ...(input.needsAttention?.length ? { needsAttention: input.needsAttention } : {}),
       };
       write(`HANDOFF_METRIC ${JSON.stringify(metric)}`);
       try {
-        metrics?.recordHandoff({ outcome: input.outcome, fallbackAction: input.fallbackAction, latencyMs, retryAfterWaitedMs: input.retryAfterWaitedMs });
+        metrics?.recordHandoff({
+          outcome: input.outcome,
+          fallbackAction: input.fallbackAction,
+          latencyMs,
+          retryAfterWaitedMs: input.retryAfterWaitedMs,
+          needsAttention: input.needsAttention,
+        });
       } catch (err) {
         // A broken metrics registry must not fail (and retry) the last step of a finished handoff.
         logger.warn('handoff metrics not recorded', { interactionId: input.interactionId, error: err instanceof Error ? err : String(err) });

@@ -6,6 +6,7 @@ import type * as CodecServerCommand from './commands/codec-server';
 import type * as DevCommand from './commands/dev';
 import type * as DevServerCommand from './commands/dev-server';
 import type * as DoctorCommand from './commands/doctor';
+import type * as ReconcileCommand from './commands/reconcile';
 import type * as SimCommand from './commands/sim';
 import type * as StarterCommand from './commands/starter';
 import type * as TemporalPathCommand from './commands/temporal-path';
@@ -47,6 +48,10 @@ const COMMANDS: Record<string, Command> = {
   doctor: {
     summary: 'diagnose handovers: payload | queue | simulate | conversation | recent | handoff (--json; `handoff doctor --help`)',
     run: async (argv) => load<typeof DoctorCommand>('./commands/doctor').runDoctor(argv),
+  },
+  reconcile: {
+    summary: 'run the reconciler now: release holds and fix contexts left by terminated handoffs (--lookback 24h, --json)',
+    run: async (argv) => load<typeof ReconcileCommand>('./commands/reconcile').runReconcile(argv),
   },
   'codec-server': {
     summary: 'serve /decode and /encode for the Temporal Web UI (HANDOFF_CODEC_PORT, default 8888; needs HANDOFF_ENCRYPTION_KEYS)',

@@ -4,7 +4,7 @@
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { FallbackActionName } from './fallback';
+import type { FallbackActionName } from '../src/cxone/failures';
 
 /** The CXone interaction being handed off; the business key of every handoff. */
 export const InteractionIdKey = defineSearchAttributeKey('InteractionId', SearchAttributeType.KEYWORD);
@@ -16,13 +16,25 @@ export const HandoffStepKey = defineSearchAttributeKey('HandoffStep', SearchAttr
 export const HandoffOutcomeKey = defineSearchAttributeKey('HandoffOutcome', SearchAttributeType.KEYWORD);
 /** The fallback action taken, when there was one. */
 export const FallbackActionKey = defineSearchAttributeKey('FallbackAction', SearchAttributeType.KEYWORD);
+/**
+ * Set to true when something the handoff had to settle (release the hold, write the final context,
+ * tell the guest about the fallback) failed for good: `HandoffNeedsAttention = true` lists the
+ * handoffs an operator (or the reconciler) must look at. Absent otherwise.
+ */
+export const HandoffNeedsAttentionKey = defineSearchAttributeKey('HandoffNeedsAttention', SearchAttributeType.BOOL);
 
 /**
  * Every custom search attribute the project uses, as `name=Type` for the dev server's
  * `--search-attribute` flag and for `TestWorkflowEnvironment.createLocal({ server: { searchAttributes } })`.
  * No personal data goes into these: Temporal stores search attributes unencrypted.
  */
-export const HANDOFF_SEARCH_ATTRIBUTES = [InteractionIdKey, QueueIdKey, HandoffStepKey, HandoffOutcomeKey, FallbackActionKey] as const;
+export const HANDOFF_SEARCH_ATTRIBUTES = [InteractionIdKey, QueueIdKey, HandoffStepKey, HandoffOutcomeKey, FallbackActionKey, HandoffNeedsAttentionKey] as const;
+
+/** The Temporal CLI's name for a search attribute type (`temporal operator search-attribute create --type`). */
+export function cliSearchAttributeType(type: SearchAttributeType): string {
+  const names: Record<string, string> = { KEYWORD: 'Keyword', TEXT: 'Text', INT: 'Int', DOUBLE: 'Double', BOOL: 'Bool', DATETIME: 'Datetime', KEYWORD_LIST: 'KeywordList' };
+  return names[type] ?? 'Keyword';
+}
 
 
 /** One exchange of the conversation as the agent will see it (seed 001's condensed form). */
@@ -68,12 +80,63 @@ export interface BotHandoffInput {
     holdUpdateIntervalSeconds?: number;
     /** Continue-as-new once the history has this many events while waiting (default 2000). */
     continueAsNewAfterEvents?: number;
+    /**
+     * How long the handoff keeps trying what it must settle — release the hold, write the final
+     * context, tell the guest about a fallback — through a CXone outage (default 86400 = 24 h);
+     * then it marks itself HandoffNeedsAttention and the reconciler takes over.
+     */
+    settleDeadlineSeconds?: number;
   };
-  /** Set only by continue-as-new: where a long wait for an agent picks up. Never set by a starter. */
-  resume?: WaitResumeState;
+  /**
+   * Set only by continue-as-new: the state of the handoff, carried whole into the next run (a run of
+   * the v1 workflow carried a WaitResumeState). Never set by a starter.
+   */
+  resume?: HandoffState | WaitResumeState;
 }
 
-/** What a handoff carries across continue-as-new while it waits for an agent. */
+/**
+ * The handoff's whole state: what the status query projects, what the result is built from, and
+ * what continue-as-new carries into the next run (as is: no field can be forgotten on the way).
+ */
+export interface HandoffState {
+  /** Marks this shape (a v1 run carried a WaitResumeState). */
+  version: 2;
+  /** The step the handoff is in (also the HandoffStep search attribute). */
+  step: string;
+  /** Transfer calls made (activity attempts, across Retry-After waits and the general queue). */
+  attempts: number;
+  lastError?: string;
+  /** The queue the guest is routed to (the general queue after a 403). */
+  queueId: string;
+  transferId?: string;
+  retryAfterWaitedMs: number;
+  duplicateEscalations: number;
+  outcome?: HandoffOutcome;
+  fallbackAction?: FallbackActionName;
+  /** The failure that decided the outcome (the latest one: a 403 then a queue timeout is the timeout). */
+  failure?: HandoffFailure;
+  /** Every failure that moved the handoff off the happy path, in order (the last one is `failure`). */
+  failures: HandoffFailure[];
+  customerNotified: boolean;
+  warnings: string[];
+  /** Time waited in queue after the transfer (sum of the wait timers, or the measured wait). */
+  queueWaitMs: number;
+  holdUpdatesSent: number;
+  /** When the guest started waiting (the hold message's send time, from the activity), ISO. */
+  waitStartedAt?: string;
+  agentJoined?: AgentJoinedSignal;
+  ended?: InteractionEndedSignal;
+  /** Epoch ms the handoff began (first run of a continue-as-new chain): latency spans it all. */
+  startedAtMs: number;
+  /** The undo stack, as data: what a fallback, a cancellation or the guest leaving must reverse. */
+  undo: CompensationSpec[];
+  /** The compensations that ran, and whether each worked. */
+  compensations: CompensationRecord[];
+  /** What could not be settled for good (`releaseHold`, `context`, `customerMessage`): HandoffNeedsAttention. */
+  needsAttention: string[];
+}
+
+/** What a v1 handoff (before the `handoff-v2` patch) carried across continue-as-new. */
 export interface WaitResumeState {
   transferId?: string;
   queueId: string;
@@ -143,6 +206,11 @@ export interface BotHandoffResult {
   agentId?: string;
   /** Hold updates sent while waiting. */
   holdUpdatesSent?: number;
+  /**
+   * What the handoff could not settle for good (release the hold, write the final context, tell the
+   * guest): the workflow carries HandoffNeedsAttention = true and `doctor handoff` says what to do.
+   */
+  needsAttention?: string[];
 }
 
 /** What the `status` query answers while the handoff runs and after it ends. */
@@ -158,6 +226,12 @@ export interface HandoffStatus {
   /** Time waited in queue so far (after the transfer). */
   queueWaitMs: number;
   holdUpdatesSent: number;
+  transferId?: string;
+  /** The failure that decided the outcome so far. */
+  failure?: HandoffFailure;
+  warnings?: string[];
+  /** What could not be settled for good (see BotHandoffResult.needsAttention). */
+  needsAttention?: string[];
 }
 
 /** A second escalation for a handoff already running: recorded, never acted on twice. */
@@ -188,7 +262,76 @@ export const escalateSignal = defineSignal<[EscalationSignal]>('escalate');
 export const agentJoinedSignal = defineSignal<[AgentJoinedSignal]>('agentJoined');
 export const interactionEndedSignal = defineSignal<[InteractionEndedSignal]>('interactionEnded');
 
+/**
+ * The final context of a handoff (`PATCH …/context`): its outcome, the fallback action and the agent.
+ * A fallback that reached no human reads `failed`; after the general queue's transfer, `transferred`.
+ */
+export function finalContext(outcome: HandoffOutcome | 'cancelled', fallbackAction?: FallbackActionName, agentId?: string): Record<string, string> {
+  if (outcome === 'cancelled' || outcome === 'abandoned') return { handoff_status: outcome };
+  const reachedQueue = outcome !== 'fallback' || fallbackAction === 'route_to_general_queue';
+  return {
+    handoff_status: !reachedQueue ? 'failed' : outcome === 'fallback' ? 'transferred' : outcome,
+    ...(fallbackAction ? { handoff_fallback_action: fallbackAction } : {}),
+    ...(agentId ? { handoff_agent_id: agentId } : {}),
+  };
+}
+
 /** The workflow id of the handoff of one interaction: the business key. */
 export function handoffWorkflowId(interactionId: string): string {
   return `handoff-${interactionId}`;
+}
+
+/** The Temporal Schedule that runs `reconcileHandoffs` (created by `handoff worker` and `handoff dev`). */
+export const RECONCILER_SCHEDULE_ID = 'handoff-reconciler';
+
+/** Input of `reconcileHandoffs`, the sweep for what no handoff can undo any more. */
+export interface ReconcileSweepInput {
+  /** How far back to look for ended handoffs (by close time); default 86400 (24 h). */
+  lookbackSeconds?: number;
+  /** The most handoffs one sweep reconciles (the next sweep takes the rest); default 100. */
+  limit?: number;
+}
+
+/**
+ * A handoff run that ended without settling: terminated, timed out or failed (its compensations
+ * never ran), or marked HandoffNeedsAttention (one failed for good). Found by the sweep's activity.
+ */
+export interface UnsettledHandoff {
+  workflowId: string;
+  runId: string;
+  interactionId: string;
+  /** How the run ended: TERMINATED, TIMED_OUT, FAILED, CANCELLED or COMPLETED. */
+  status: string;
+  closedAt?: string;
+  /** Release the guest's hold (a 409/404 means nothing was on hold). */
+  release: boolean;
+  /** The final context to write, or absent when the run wrote it. */
+  context?: Record<string, unknown>;
+}
+
+/** What the reconciliation of one handoff run did. */
+export interface ReconcileResult {
+  workflowId: string;
+  runId: string;
+  interactionId: string;
+  status: string;
+  /** released | not_on_hold (CXone said 409/404) | failed | skipped (not needed). */
+  holdReleased: 'released' | 'not_on_hold' | 'failed' | 'skipped';
+  /** The handoff_status written, `failed`, or absent when not needed. */
+  contextStatus?: string;
+  error?: string;
+}
+
+/** What one sweep did. */
+export interface ReconcileSweepResult {
+  /** Handoff runs found unsettled and not reconciled before. */
+  found: number;
+  reconciled: ReconcileResult[];
+  /** Runs whose reconciliation failed or could not start (tried again by the next sweep). */
+  failed: Array<{ workflowId: string; runId: string; error: string }>;
+}
+
+/** The workflow id of the reconciliation of one handoff run: its record, and why a run is never reconciled twice. */
+export function reconcileWorkflowId(handoffRunId: string): string {
+  return `reconcile-${handoffRunId}`;
 }

@@ -1,324 +1,337 @@
 /**
- * The machinery botHandoff's steps share: activity calls with a policy and a summary, reading the
- * CXone failure out of an activity failure, Retry-After as durable timers, the handoff's state
- * (what the status query answers), compensations as data, and the two ways a handoff ends
- * (`runFallback`, `finish`). Deterministic: runs in the workflow sandbox.
+ * What botHandoff's runbook stands on: the handoff's state (one plain object, HandoffState, that
+ * the status query projects and continue-as-new carries whole), the step context every CXone call
+ * records into (step.ts), the undo stack as data, and the two ways a handoff ends:
+ *
+ *   endReached(h, outcome)   the guest reached a human or a queue: the hold is released if an agent
+ *                            joined, the context gets its final status (agent_joined, transferred,
+ *                            already_transferred), then the metric.
+ *   endFailed(h, reason)     a fallback, the guest leaving, or an operator cancelling: the undo stack
+ *                            in reverse (release the hold, mark the context failed/abandoned/
+ *                            cancelled), the fallback's message to the guest, then the metric.
+ *
+ * Both run to the end even when an operator cancels meanwhile (the guest must be released and told),
+ * and every call in them is a settle step: durable retries through an outage, and a
+ * HandoffNeedsAttention mark for what still fails. Deterministic: runs in the workflow sandbox.
  */
 import {
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
-  isCancellation,
   log,
-  patched,
-  proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
-  sleep,
+  setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { HandoffActivities } from '../activities';
-import { CxoneFailure, type CxoneFailureDetails } from '../src/cxone/failures';
+import { CxoneFailure, FALLBACK_MESSAGES, FallbackAction, HandoffFailure as FailureType, type FallbackActionName } from '../src/cxone/failures';
 import {
+  agentJoinedSignal,
+  escalateSignal,
   FallbackActionKey,
+  finalContext,
+  HandoffNeedsAttentionKey,
   HandoffOutcomeKey,
   HandoffStepKey,
-  type AgentJoinedSignal,
+  interactionEndedSignal,
+  statusQuery,
   type BotHandoffInput,
   type BotHandoffResult,
-  type CompensationRecord,
   type CompensationSpec,
   type HandoffFailure,
   type HandoffOutcome,
+  type HandoffState,
   type HandoffStatus,
-  type InteractionEndedSignal,
   type WaitResumeState,
 } from './definitions';
-import { FALLBACK_MESSAGES, FallbackAction, type FallbackActionName } from './fallback';
-import { COMPENSATION_POLICY, DEFAULT_HISTORY_LIMIT, DEFAULT_RETRY_AFTER_BUDGET_SECONDS, DEFAULT_RETRY_AFTER_MS, METRIC_LOCAL_POLICY, METRIC_POLICY, MUTATION_POLICY } from './policies';
+import { COMPENSATION_POLICY, DEFAULT_HISTORY_LIMIT, DEFAULT_RETRY_AFTER_BUDGET_SECONDS, DEFAULT_SETTLE_DEADLINE_SECONDS, METRIC_LOCAL_POLICY } from './policies';
+import { errorText, seconds, settle, throwIfCancelled, type SettleResult, type StepContext, type StepFailure } from './step';
 
-const acts = proxyActivities<HandoffActivities>(MUTATION_POLICY);
 const localActs = proxyLocalActivities<Pick<HandoffActivities, 'recordMetric'>>(METRIC_LOCAL_POLICY);
 
-/** Handoffs from this patch on record their metric with a local activity (histories before it: a regular one). */
-export const METRIC_LOCAL_ACTIVITY_PATCH = 'metric-local-activity';
-
-/** Run one activity with a named policy and a summary the Web UI shows on the event. */
-export function call<K extends keyof HandoffActivities>(
-  name: K,
-  policy: ActivityOptions,
-  summary: string,
-  input: Parameters<HandoffActivities[K]>[0],
-): Promise<Awaited<ReturnType<HandoffActivities[K]>>> {
-  const fn = acts[name] as unknown as {
-    executeWithOptions(o: ActivityOptions, a: [typeof input]): Promise<Awaited<ReturnType<HandoffActivities[K]>>>;
+/** A fresh handoff's state. */
+export function initialState(input: BotHandoffInput): HandoffState {
+  return {
+    version: 2,
+    step: 'started',
+    attempts: 0,
+    queueId: input.target.queueId,
+    retryAfterWaitedMs: 0,
+    duplicateEscalations: 0,
+    failures: [],
+    customerNotified: false,
+    warnings: [],
+    queueWaitMs: 0,
+    holdUpdatesSent: 0,
+    startedAtMs: workflowInfo().startTime.getTime(),
+    undo: [],
+    compensations: [],
+    needsAttention: [],
   };
-  return fn.executeWithOptions({ ...policy, summary }, [input]);
 }
 
-/** The CXone failure inside an activity failure, as the workflow branches on it. */
-export interface CxoneFailureInfo {
-  type: string;
-  status?: number;
-  message: string;
-  retryAfterMs?: number;
-  attempt?: number;
+/** The state a v1 run carried across continue-as-new, as a v2 state (the wait goes on under v2). */
+export function stateFromV1(r: WaitResumeState): HandoffState {
+  return {
+    version: 2,
+    step: 'waiting_for_agent',
+    attempts: r.attempts,
+    queueId: r.queueId,
+    transferId: r.transferId,
+    retryAfterWaitedMs: r.retryAfterWaitedMs,
+    duplicateEscalations: r.duplicateEscalations,
+    fallbackAction: r.fallbackAction,
+    failure: r.failure,
+    failures: r.failure ? [r.failure] : [],
+    customerNotified: r.customerNotified,
+    warnings: [...r.warnings],
+    queueWaitMs: r.waitedMs,
+    holdUpdatesSent: r.holdUpdatesSent,
+    waitStartedAt: r.waitStartedAt,
+    startedAtMs: r.startedAtMs,
+    undo: [...r.compensations],
+    compensations: [],
+    needsAttention: [],
+  };
 }
 
-export function cxoneFailureOf(err: unknown): CxoneFailureInfo | undefined {
-  if (!(err instanceof ActivityFailure)) return undefined;
-  const cause = err.cause;
-  if (cause instanceof ApplicationFailure) {
-    const details = (cause.details?.[0] ?? {}) as Partial<CxoneFailureDetails> & { attempt?: number };
-    return { type: cause.type ?? CxoneFailure.Unexpected, status: details.status, message: cause.message, retryAfterMs: details.retryAfterMs, attempt: details.attempt };
-  }
-  // A timeout that exhausted the retries is CXone not answering: the same class as a 503.
-  return { type: CxoneFailure.Unavailable, message: cause?.message ?? err.message };
+/** What the status query answers: a projection of the state. */
+export function statusOf(s: HandoffState): HandoffStatus {
+  return {
+    step: s.step,
+    attempts: s.attempts,
+    lastError: s.lastError,
+    queueId: s.queueId,
+    retryAfterWaitedMs: s.retryAfterWaitedMs,
+    duplicateEscalations: s.duplicateEscalations,
+    outcome: s.outcome,
+    fallbackAction: s.fallbackAction,
+    queueWaitMs: s.queueWaitMs,
+    holdUpdatesSent: s.holdUpdatesSent,
+    transferId: s.transferId,
+    failure: s.failure,
+    warnings: s.warnings,
+    needsAttention: s.needsAttention,
+  };
 }
 
-/** The Retry-After budget ran out: the handoff stops waiting and offers a callback. */
-export class RetryAfterBudgetExhausted extends Error {
-  constructor(
-    readonly step: string,
-    readonly failure: CxoneFailureInfo,
-  ) {
-    super(`Retry-After budget exhausted at ${step}: ${failure.message}`);
-  }
-}
-
-export function seconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
-}
-
-export function errorText(err: unknown): string {
-  if (err instanceof ActivityFailure) return err.cause?.message ?? err.message;
-  return err instanceof Error ? err.message : String(err);
-}
-
-/**
- * Steps that degrade to a warning must still let a cancellation through: an operator's cancel is
- * not "history unavailable".
- */
-export function rethrowCancellation(err: unknown): void {
-  if (isCancellation(err)) throw err;
-}
-
-/** Why compensations run: a fallback action, the guest leaving, or an operator cancelling. */
-export type CompensationReason = FallbackActionName | 'abandoned' | 'cancelled';
-
-/** Handoff state: what the status query reports and what the result is built from. */
-export class Handoff {
+/** One handoff: its input, its state, and the step context its CXone calls record into. */
+export class Handoff implements StepContext {
   readonly workflowId = workflowInfo().workflowId;
   /** Stable across retries and continue-as-new; new for a later, separate handoff of the same interaction. */
   private readonly keyPrefix = `${workflowInfo().workflowId}:${workflowInfo().firstExecutionRunId}`;
-  private readonly budgetMs: number;
+  readonly state: HandoffState;
   readonly historyLimit: number;
-  step = 'started';
-  attempts = 0;
-  lastError: string | undefined;
-  queueId: string;
-  retryAfterWaitedMs = 0;
-  duplicateEscalations = 0;
-  outcome: HandoffOutcome | undefined;
-  fallbackAction: FallbackActionName | undefined;
-  transferId: string | undefined;
-  customerNotified = false;
-  warnings: string[] = [];
-  /** The failure that moved the handoff off the happy path (kept across a later wait). */
-  failure: HandoffFailure | undefined;
-  /** Time spent waiting in queue after the transfer (sum of the wait timers). */
-  queueWaitMs = 0;
-  holdUpdatesSent = 0;
-  /** When the guest started waiting (the hold message's send time, from the activity), ISO. */
-  waitStartedAt: string | undefined;
-  agentJoined: AgentJoinedSignal | undefined;
-  ended: InteractionEndedSignal | undefined;
-  /** Epoch ms the handoff began (first run of a continue-as-new chain): latency spans it all. */
-  startedAtMs = workflowInfo().startTime.getTime();
-  private compensations: CompensationSpec[] = [];
+  readonly rateLimitBudgetMs: number;
+  readonly settleDeadlineMs: number;
 
   constructor(readonly input: BotHandoffInput) {
-    this.queueId = input.target.queueId;
-    this.budgetMs = (input.options?.retryAfterBudgetSeconds ?? DEFAULT_RETRY_AFTER_BUDGET_SECONDS) * 1000;
+    const resume = input.resume;
+    this.state = !resume ? initialState(input) : 'version' in resume && resume.version === 2 ? resume : stateFromV1(resume as WaitResumeState);
     this.historyLimit = input.options?.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-    if (input.resume) this.restore(input.resume);
+    this.rateLimitBudgetMs = (input.options?.retryAfterBudgetSeconds ?? DEFAULT_RETRY_AFTER_BUDGET_SECONDS) * 1000;
+    this.settleDeadlineMs = (input.options?.settleDeadlineSeconds ?? DEFAULT_SETTLE_DEADLINE_SECONDS) * 1000;
   }
 
+  /** The status query and the signals; a signal for another interaction is ignored. */
+  listen(): void {
+    const s = this.state;
+    setHandler(statusQuery, () => statusOf(s));
+    setHandler(escalateSignal, (e) => {
+      // A second escalation (duplicate stream event, retried webhook) joins this handoff and changes nothing.
+      s.duplicateEscalations += 1;
+      log.info('duplicate escalation ignored: the handoff is already running', { source: e.source, interactionId: this.input.interactionId });
+    });
+    setHandler(agentJoinedSignal, (e) => {
+      // The first one counts; repeats (stream redelivery, two listeners) are harmless.
+      if (e.interactionId === this.input.interactionId && !s.agentJoined) s.agentJoined = e;
+    });
+    setHandler(interactionEndedSignal, (e) => {
+      if (e.interactionId === this.input.interactionId && !s.ended) s.ended = e;
+    });
+  }
+
+  get retryAfterWaitedMs(): number {
+    return this.state.retryAfterWaitedMs;
+  }
+
+  set retryAfterWaitedMs(ms: number) {
+    this.state.retryAfterWaitedMs = ms;
+  }
+
+  /** The Idempotency-Key of a mutating step: workflow id + first run id + step. */
   key(step: string): string {
     return `${this.keyPrefix}:${step}`;
   }
 
   enter(step: string, detail?: string): void {
-    this.step = step;
+    this.state.step = step;
     upsertSearchAttributes([{ key: HandoffStepKey, value: step }]);
-    const lines = [`**Step:** ${step}${detail ? ` — ${detail}` : ''}`, `**Queue:** ${this.queueId}`, `**Transfer attempts:** ${this.attempts}`];
-    if (this.retryAfterWaitedMs > 0) lines.push(`**Waited on Retry-After:** ${seconds(this.retryAfterWaitedMs)}`);
-    if (this.queueWaitMs > 0 || this.holdUpdatesSent > 0) lines.push(`**In queue:** ${seconds(this.queueWaitMs)}, ${this.holdUpdatesSent} hold update(s) sent`);
-    if (this.lastError) lines.push(`**Last error:** ${this.lastError}`);
-    setCurrentDetails(lines.join('\n\n'));
+    this.showDetails(detail);
+  }
+
+  noteFailure(text: string): void {
+    this.state.lastError = text;
+    this.showDetails();
+  }
+
+  noteWait(text: string): void {
+    this.showDetails(text);
   }
 
   warn(message: string): void {
-    this.warnings.push(message);
+    this.state.warnings.push(message);
     log.warn(message, { interactionId: this.input.interactionId });
   }
 
-  /**
-   * Run a step; a 429 sleeps exactly Retry-After on a durable timer (visible in the history with
-   * its reason) and runs the step again, while the total wait stays within the budget.
-   */
-  async withRetryAfter<T>(step: string, run: () => Promise<T>): Promise<T> {
-    for (;;) {
-      try {
-        return await run();
-      } catch (err) {
-        const failure = cxoneFailureOf(err);
-        if (failure?.type !== CxoneFailure.RateLimited) throw err;
-        const waitMs = Math.max(1, Math.ceil(failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS));
-        this.lastError = `${step}: 429 rate limited (Retry-After ${seconds(waitMs)})`;
-        if (this.retryAfterWaitedMs + waitMs > this.budgetMs) throw new RetryAfterBudgetExhausted(step, failure);
-        this.enter(this.step, `CXone asked to wait ${seconds(waitMs)}`);
-        await sleep(waitMs, { summary: `CXone asked to wait ${seconds(waitMs)} (429 on ${step})` });
-        this.retryAfterWaitedMs += waitMs;
-      }
-    }
+  needsAttention(what: string, text: string): void {
+    if (!this.state.needsAttention.includes(what)) this.state.needsAttention.push(what);
+    upsertSearchAttributes([{ key: HandoffNeedsAttentionKey, value: true }]);
+    this.warn(text);
   }
 
-  /** Register an undo for a step that changed CXone state. */
-  pushCompensation(spec: CompensationSpec): void {
-    this.compensations.push(spec);
+  /** Record the failure that decides what happens next (the result reports the latest). */
+  decide(failure: HandoffFailure): void {
+    const { step, type, status, message } = failure as StepFailure;
+    const plain: HandoffFailure = { step, type, ...(status === undefined ? {} : { status }), message };
+    this.state.failure = plain;
+    this.state.failures.push(plain);
+    this.state.lastError = `${step}: ${message}`;
   }
 
-  /** Forget an undo whose step was reversed on the happy path (the hold released when an agent joined). */
-  dropCompensation(name: CompensationSpec['name']): void {
-    this.compensations = this.compensations.filter((c) => c.name !== name);
+  /** Register an undo before the step it reverses runs (its effect may land even if the call fails). */
+  pushUndo(spec: CompensationSpec): void {
+    this.state.undo.push(spec);
   }
 
-  /** Nothing to undo any more: the handoff succeeded. */
-  clearCompensations(): void {
-    this.compensations = [];
+  dropUndo(name: CompensationSpec['name']): void {
+    this.state.undo = this.state.undo.filter((c) => c.name !== name);
   }
 
-  /** Run the registered compensations in reverse; each failure is recorded, never thrown. */
-  async compensate(reason: CompensationReason): Promise<CompensationRecord[]> {
-    const records: CompensationRecord[] = [];
-    for (const spec of [...this.compensations].reverse()) {
-      try {
-        await runCompensation(this, spec, reason);
-        records.push({ name: spec.name, ok: true });
-      } catch (err) {
-        records.push({ name: spec.name, ok: false, error: errorText(err) });
-        this.warn(`compensation ${spec.name} failed: ${errorText(err)}`);
-      }
-    }
-    this.compensations = [];
-    return records;
+  hasUndo(name: CompensationSpec['name']): boolean {
+    return this.state.undo.some((c) => c.name === name);
   }
 
-  status(): HandoffStatus {
-    return {
-      step: this.step,
-      attempts: this.attempts,
-      lastError: this.lastError,
-      queueId: this.queueId,
-      retryAfterWaitedMs: this.retryAfterWaitedMs,
-      duplicateEscalations: this.duplicateEscalations,
-      outcome: this.outcome,
-      fallbackAction: this.fallbackAction,
-      queueWaitMs: this.queueWaitMs,
-      holdUpdatesSent: this.holdUpdatesSent,
-    };
-  }
-
-  /** What the next run needs to pick up the wait (continue-as-new). */
-  snapshot(): WaitResumeState {
-    return {
-      transferId: this.transferId,
-      queueId: this.queueId,
-      fallbackAction: this.fallbackAction,
-      attempts: this.attempts,
-      retryAfterWaitedMs: this.retryAfterWaitedMs,
-      waitedMs: this.queueWaitMs,
-      holdUpdatesSent: this.holdUpdatesSent,
-      customerNotified: this.customerNotified,
-      warnings: this.warnings,
-      startedAtMs: this.startedAtMs,
-      compensations: this.compensations,
-      failure: this.failure,
-      duplicateEscalations: this.duplicateEscalations,
-      waitStartedAt: this.waitStartedAt,
-    };
-  }
-
-  private restore(r: WaitResumeState): void {
-    this.transferId = r.transferId;
-    this.queueId = r.queueId;
-    this.fallbackAction = r.fallbackAction;
-    this.attempts = r.attempts;
-    this.retryAfterWaitedMs = r.retryAfterWaitedMs;
-    this.queueWaitMs = r.waitedMs;
-    this.holdUpdatesSent = r.holdUpdatesSent;
-    this.customerNotified = r.customerNotified;
-    this.warnings = [...r.warnings];
-    this.startedAtMs = r.startedAtMs;
-    this.compensations = [...r.compensations];
-    this.failure = r.failure;
-    this.duplicateEscalations = r.duplicateEscalations;
-    this.waitStartedAt = r.waitStartedAt;
+  private showDetails(detail?: string): void {
+    const s = this.state;
+    const lines = [`**Step:** ${s.step}${detail ? ` — ${detail}` : ''}`, `**Queue:** ${s.queueId}`, `**Transfer attempts:** ${s.attempts}`];
+    if (s.retryAfterWaitedMs > 0) lines.push(`**Waited on Retry-After:** ${seconds(s.retryAfterWaitedMs)}`);
+    if (s.queueWaitMs > 0 || s.holdUpdatesSent > 0) lines.push(`**In queue:** ${seconds(s.queueWaitMs)}, ${s.holdUpdatesSent} hold update(s) sent`);
+    if (s.lastError) lines.push(`**Last error:** ${s.lastError}`);
+    if (s.needsAttention.length) lines.push(`**Needs attention:** ${s.needsAttention.join(', ')}`);
+    setCurrentDetails(lines.join('\n\n'));
   }
 }
 
-/** One undo, by name. */
-async function runCompensation(h: Handoff, spec: CompensationSpec, reason: CompensationReason): Promise<void> {
-  const { interactionId } = h.input;
-  switch (spec.name) {
-    case 'releaseHold':
-      await call('releaseHold', COMPENSATION_POLICY, 'Release the hold (compensation)', { interactionId, holdId: spec.holdId, idempotencyKey: h.key('release-hold') });
-      return;
-    case 'markContextFailed': {
-      const attributes =
-        reason === 'cancelled' || reason === 'abandoned' ? { handoff_status: reason } : { handoff_status: 'failed', handoff_fallback_action: reason };
-      await call('updateContext', COMPENSATION_POLICY, `Mark context ${attributes.handoff_status}: ${reason} (compensation)`, {
-        interactionId,
-        attributes,
-        idempotencyKey: h.key('context-compensation'),
-      });
-      return;
-    }
+/** Failures after which CXone may still have applied the call: its undo stays registered. */
+export function mayHaveApplied(failure: HandoffFailure): boolean {
+  return failure.type === CxoneFailure.Unavailable || failure.type === FailureType.ActivityTimeout;
+}
+
+/** A release answered 409 (not on hold) or 404 (no such interaction/hold): nobody is on hold. */
+const NOTHING_TO_RELEASE = [CxoneFailure.Conflict, CxoneFailure.NotFound];
+
+/** Release the guest's hold; settles (see step.ts). */
+export function releaseHold(h: Handoff, why: string, warning?: string): Promise<SettleResult> {
+  const hold = h.state.undo.find((c) => c.name === 'releaseHold');
+  return settle(h, {
+    name: 'releaseHold',
+    attention: 'releaseHold',
+    activity: 'releaseHold',
+    policy: COMPENSATION_POLICY,
+    summary: `Release the hold (${why})`,
+    input: { interactionId: h.input.interactionId, holdId: hold?.name === 'releaseHold' ? hold.holdId : undefined, idempotencyKey: h.key('release-hold') },
+    doneWhen: NOTHING_TO_RELEASE,
+    warning,
+  });
+}
+
+/** Write the handoff's final status into the interaction context; settles. */
+export function settleContext(h: Handoff, attributes: Record<string, unknown>, key: string, warning?: string): Promise<SettleResult> {
+  return settle(h, {
+    name: 'updateContext',
+    attention: 'context',
+    activity: 'updateContext',
+    policy: COMPENSATION_POLICY,
+    summary: `Mark context ${String(attributes.handoff_status)}${attributes.handoff_fallback_action ? `: ${String(attributes.handoff_fallback_action)}` : ''}`,
+    input: { interactionId: h.input.interactionId, attributes, idempotencyKey: h.key(key) },
+    warning,
+  });
+}
+
+/** The undo stack in reverse, each one settled; the list is empty afterwards (what failed is marked). */
+async function compensate(h: Handoff, reason: FallbackActionName | 'abandoned' | 'cancelled'): Promise<void> {
+  const attributes = reason === 'cancelled' || reason === 'abandoned' ? finalContext(reason) : finalContext('fallback', reason);
+  for (const spec of [...h.state.undo].reverse()) {
+    const warning = `compensation ${spec.name} failed`;
+    const done =
+      spec.name === 'releaseHold'
+        ? await releaseHold(h, `compensation: ${reason}`, warning)
+        : await settleContext(h, attributes, 'context-compensation', warning);
+    h.state.compensations.push({ name: spec.name, ok: done.ok, ...(done.ok ? {} : { error: done.failure?.message ?? 'failed' }) });
   }
+  h.state.undo = [];
+}
+
+/** A fallback: the failure that decided it is recorded (the latest one wins), then endFailed. */
+export async function fallback(h: Handoff, failure: HandoffFailure, action: FallbackActionName): Promise<BotHandoffResult> {
+  h.decide(failure);
+  h.state.fallbackAction = action;
+  return endFailed(h, action);
+}
+
+/** The failure paths' ending; see the module comment. */
+export async function endFailed(h: Handoff, reason: FallbackActionName | 'abandoned'): Promise<BotHandoffResult> {
+  // A cancellation asked for before the ending begins wins (endCancelled); once begun, the ending runs to its end.
+  await throwIfCancelled();
+  return CancellationScope.nonCancellable(async () => {
+    h.enter('compensating', reason);
+    await compensate(h, reason);
+    const text = reason === 'abandoned' ? undefined : FALLBACK_MESSAGES[reason];
+    if (text) {
+      h.enter('notifying', reason);
+      const sent = await settle(h, {
+        name: 'sendMessage',
+        attention: 'customerMessage',
+        activity: 'sendMessage',
+        policy: COMPENSATION_POLICY,
+        summary: `Tell the guest: ${reason}`,
+        input: { conversationId: h.input.conversationId, body: text, sender: 'bot_fallback', idempotencyKey: h.key(`message-${reason}`) },
+      });
+      h.state.customerNotified ||= sent.ok;
+    }
+    return record(h, reason === 'abandoned' ? 'abandoned' : 'fallback');
+  });
+}
+
+/** An operator cancelled: undo what changed in CXone (the context says `cancelled`), then the cancellation is reported. */
+export function endCancelled(h: Handoff): Promise<void> {
+  return CancellationScope.nonCancellable(async () => {
+    h.enter('compensating', 'cancelled');
+    await compensate(h, 'cancelled');
+    h.enter('cancelled');
+  });
 }
 
 /**
- * A fallback: compensations in reverse, then the action's customer message, all non-cancellable
- * (a cancelled workflow must still release the guest), then the metric.
+ * The success paths' ending: the hold released when an agent took the guest (after a transfer
+ * only, CXone's routing owns the hold now), the context's final status, then the metric. A
+ * `fallback` here is the general queue's transfer: the context says transferred, with the action.
  */
-export async function runFallback(h: Handoff, action: FallbackActionName, cause: HandoffFailure): Promise<BotHandoffResult> {
-  h.fallbackAction = action;
-  h.failure ??= cause;
-  h.lastError = `${cause.step}: ${cause.message}`;
-  h.enter('compensating', action);
-  const compensations = await CancellationScope.nonCancellable(async () => {
-    const records = await h.compensate(action);
-    const text = FALLBACK_MESSAGES[action];
-    if (text) {
-      h.enter('notifying', action);
-      try {
-        await call('sendMessage', COMPENSATION_POLICY, `Tell the guest: ${action}`, {
-          conversationId: h.input.conversationId,
-          body: text,
-          sender: 'bot_fallback',
-          idempotencyKey: h.key(`message-${action}`),
-        });
-        h.customerNotified = true;
-      } catch (err) {
-        h.warn(`fallback message not sent: ${errorText(err)}`);
-      }
-    }
-    return records;
+export async function endReached(h: Handoff, outcome: 'agent_joined' | 'transferred' | 'already_transferred' | 'fallback'): Promise<BotHandoffResult> {
+  await throwIfCancelled();
+  return CancellationScope.nonCancellable(async () => {
+    const s = h.state;
+    h.enter(outcome === 'agent_joined' ? 'agent_joined' : 'settling', s.agentJoined?.agentId ?? outcome);
+    const attributes = finalContext(outcome, s.fallbackAction, s.agentJoined?.agentId);
+    await Promise.all([
+      outcome === 'agent_joined' && h.hasUndo('releaseHold') ? releaseHold(h, `agent ${s.agentJoined?.agentId ?? '?'} joined`) : undefined,
+      // Only a context the handoff marked in_progress needs a final word (a refused write left nothing).
+      h.hasUndo('markContextFailed') ? settleContext(h, attributes, 'context-final') : undefined,
+    ]);
+    s.undo = [];
+    return record(h, outcome);
   });
-  return finish(h, 'fallback', compensations);
 }
 
 function succeeded(outcome: HandoffOutcome, action: FallbackActionName | undefined): boolean {
@@ -326,48 +339,49 @@ function succeeded(outcome: HandoffOutcome, action: FallbackActionName | undefin
   return outcome !== 'abandoned';
 }
 
-/** The end of every handoff: the metric, the outcome search attributes, the result. */
-export async function finish(h: Handoff, outcome: HandoffOutcome, compensations: CompensationRecord[] = []): Promise<BotHandoffResult> {
-  h.outcome = outcome;
+/** The metric (a local activity), the outcome search attributes, the result. */
+async function record(h: Handoff, outcome: HandoffOutcome): Promise<BotHandoffResult> {
+  const s = h.state;
+  s.outcome = outcome;
   h.enter('recording_metric');
   let latencyMs = 0;
-  const metric = {
-    interactionId: h.input.interactionId,
-    handoffSuccess: succeeded(outcome, h.fallbackAction),
-    outcome,
-    queueId: h.queueId,
-    fallbackAction: h.fallbackAction,
-    attempts: h.attempts,
-    startedAtMs: h.startedAtMs,
-    retryAfterWaitedMs: h.retryAfterWaitedMs,
-  };
   try {
-    ({ latencyMs } = patched(METRIC_LOCAL_ACTIVITY_PATCH)
-      ? await localActs.recordMetric(metric)
-      : await call('recordMetric', METRIC_POLICY, 'Record HANDOFF_METRIC', metric));
+    ({ latencyMs } = await localActs.recordMetric({
+      interactionId: h.input.interactionId,
+      handoffSuccess: succeeded(outcome, s.fallbackAction),
+      outcome,
+      queueId: s.queueId,
+      fallbackAction: s.fallbackAction,
+      attempts: s.attempts,
+      startedAtMs: s.startedAtMs,
+      retryAfterWaitedMs: s.retryAfterWaitedMs,
+      needsAttention: s.needsAttention,
+    }));
   } catch (err) {
-    rethrowCancellation(err);
     h.warn(`metric not recorded: ${errorText(err)}`);
   }
-  upsertSearchAttributes([
-    { key: HandoffOutcomeKey, value: outcome },
-    ...(h.fallbackAction ? [{ key: FallbackActionKey, value: h.fallbackAction }] : []),
-  ]);
-  h.enter('done', h.fallbackAction ? `${outcome}: ${h.fallbackAction}` : outcome);
-  const waited = h.agentJoined !== undefined || h.ended !== undefined || h.queueWaitMs > 0 || h.holdUpdatesSent > 0;
+  upsertSearchAttributes([{ key: HandoffOutcomeKey, value: outcome }, ...(s.fallbackAction ? [{ key: FallbackActionKey, value: s.fallbackAction }] : [])]);
+  h.enter('done', s.fallbackAction ? `${outcome}: ${s.fallbackAction}` : outcome);
+  return { ...resultOf(h, outcome), latencyMs };
+}
+
+function resultOf(h: Handoff, outcome: HandoffOutcome): BotHandoffResult {
+  const s = h.state;
+  const waited = s.agentJoined !== undefined || s.ended !== undefined || s.queueWaitMs > 0 || s.holdUpdatesSent > 0;
   return {
     outcome,
-    fallbackAction: h.fallbackAction,
-    queueId: h.queueId,
-    transferId: h.transferId,
-    attempts: h.attempts,
-    latencyMs,
-    compensations,
-    customerNotified: h.customerNotified,
-    failure: outcome === 'fallback' ? h.failure : undefined,
-    retryAfterWaitedMs: h.retryAfterWaitedMs,
-    warnings: h.warnings,
-    ...(waited ? { queueWaitMs: h.queueWaitMs, holdUpdatesSent: h.holdUpdatesSent } : {}),
-    ...(h.agentJoined ? { agentId: h.agentJoined.agentId } : {}),
+    fallbackAction: s.fallbackAction,
+    queueId: s.queueId,
+    transferId: s.transferId,
+    attempts: s.attempts,
+    latencyMs: 0,
+    compensations: s.compensations,
+    customerNotified: s.customerNotified,
+    failure: outcome === 'fallback' ? s.failure : undefined,
+    retryAfterWaitedMs: s.retryAfterWaitedMs,
+    warnings: s.warnings,
+    ...(waited ? { queueWaitMs: s.queueWaitMs, holdUpdatesSent: s.holdUpdatesSent } : {}),
+    ...(s.agentJoined ? { agentId: s.agentJoined.agentId } : {}),
+    ...(s.needsAttention.length ? { needsAttention: s.needsAttention } : {}),
   };
 }

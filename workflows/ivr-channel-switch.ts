@@ -19,36 +19,43 @@
  * name the same guest, so CXone never creates two. Failures end the workflow with a non-retryable
  * ApplicationFailure of an `IvrFailure` type (ivr-definitions.ts) the starter maps to a reason.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation, setCurrentDetails, sleep, workflowInfo } from '@temporalio/workflow';
-import { CxoneFailure, type CxoneFailureDetails } from '../src/cxone/failures';
-import { call, cxoneFailureOf, seconds, type CxoneFailureInfo } from './handoff-core';
-import { guestPayloadOf, IvrFailure, type IvrChannelSwitchInput, type IvrChannelSwitchResult, type IvrFailureDetails, type IvrFailureType } from './ivr-definitions';
+import { ApplicationFailure, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { CxoneFailure, failureEntry } from '../src/cxone/failures';
+import { guestPayloadOf, IVR_FAILURE_OF_REASON, IvrFailure, type IvrChannelSwitchInput, type IvrChannelSwitchResult, type IvrFailureDetails } from './ivr-definitions';
 import { GUEST_POLICY, IVR_DEFAULT_RETRY_AFTER_MS, IVR_GUEST_TRIES, IVR_MAX_RETRY_AFTER_WAIT_MS } from './policies';
+import { seconds, step, type StepContext, type StepFailure } from './step';
 
 /** The IVR channel switch workflow. One input object, one result object. */
 export async function ivrChannelSwitch(input: IvrChannelSwitchInput): Promise<IvrChannelSwitchResult> {
   const payload = guestPayloadOf(input);
   // The workflow id is the request's business key; the key must survive a new run after a failed one.
   const idempotencyKey = `${workflowInfo().workflowId}:create-guest`;
-  let waitedMs = 0;
-  for (let n = 0; ; n += 1) {
-    const tryNo = n + 1;
-    details(`creating the web messaging guest (try ${tryNo} of ${IVR_GUEST_TRIES})`, waitedMs);
-    try {
-      const guest = await call('createGuest', GUEST_POLICY, `Create the web messaging guest (try ${tryNo} of ${IVR_GUEST_TRIES})`, { payload, idempotencyKey });
-      details(`done: guest ${guest.guestId}`, waitedMs);
-      return { guestId: guest.guestId, sessionUrl: guest.sessionUrl, state: guest.state, channel: guest.channel };
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      const failure = cxoneFailureOf(err);
-      if (!failure) throw err; // not a CXone failure: a bug; let the workflow task fail loudly and retry
-      if (failure.type !== CxoneFailure.RateLimited || tryNo >= IVR_GUEST_TRIES) throw ivrFailure(failure, err, tryNo, waitedMs);
-      const waitMs = rateLimitWaitMs(failure.retryAfterMs, n);
-      details(`CXone answered 429: waiting ${seconds(waitMs)} before try ${tryNo + 1}`, waitedMs);
-      await sleep(waitMs, { summary: `CXone asked to wait: ${seconds(waitMs)} (429 on createGuest, try ${tryNo} of ${IVR_GUEST_TRIES})` });
-      waitedMs += waitMs;
-    }
-  }
+  const ctx: StepContext = {
+    retryAfterWaitedMs: 0,
+    // The tries bound the 429 waits (rateLimitWait below), not a time budget.
+    rateLimitBudgetMs: Infinity,
+    settleDeadlineMs: 0,
+    noteFailure() {},
+    noteWait(text) {
+      details(text, ctx.retryAfterWaitedMs);
+    },
+    warn() {},
+    needsAttention() {},
+  };
+  details(`creating the web messaging guest (try 1 of ${IVR_GUEST_TRIES})`, 0);
+  const r = await step(ctx, {
+    name: 'createGuest',
+    activity: 'createGuest',
+    policy: GUEST_POLICY,
+    onFailure: 'report',
+    summary: (tryNo) => `Create the web messaging guest (try ${tryNo} of ${IVR_GUEST_TRIES})`,
+    input: { payload, idempotencyKey },
+    rateLimitWait: (n, retryAfterMs) => (n + 1 < IVR_GUEST_TRIES ? rateLimitWaitMs(retryAfterMs, n) : undefined),
+    waitSummary: (waitMs, tryNo) => `CXone asked to wait: ${seconds(waitMs)} (429 on createGuest, try ${tryNo} of ${IVR_GUEST_TRIES})`,
+  });
+  if (!r.ok) throw ivrFailure(r.failure, r.tries, r.attempts, ctx.retryAfterWaitedMs);
+  details(`done: guest ${r.value.guestId}`, ctx.retryAfterWaitedMs);
+  return { guestId: r.value.guestId, sessionUrl: r.value.sessionUrl, state: r.value.state, channel: r.value.channel };
 }
 
 /** Seed 003's backoff: Retry-After doubled on every 429, capped at 30 s. */
@@ -63,49 +70,37 @@ function details(step: string, waitedMs: number): void {
   setCurrentDetails(lines.join('\n\n'));
 }
 
-function bodyExcerptOf(err: unknown): string | undefined {
-  if (!(err instanceof ActivityFailure) || !(err.cause instanceof ApplicationFailure)) return undefined;
-  const d = err.cause.details?.[0] as Partial<CxoneFailureDetails> | undefined;
-  return d?.bodyExcerpt || undefined;
-}
-
-/** The workflow's own failure: a type the IVR branches on and a message saying what to do. */
-function ivrFailure(failure: CxoneFailureInfo, err: unknown, tries: number, waitedMs: number): ApplicationFailure {
-  const excerpt = bodyExcerptOf(err);
+/** The workflow's own failure: its type from the catalogue's IVR reason, and a message saying what to do. */
+function ivrFailure(failure: StepFailure, tries: number, attempts: number, waitedMs: number): ApplicationFailure {
+  const excerpt = failure.bodyExcerpt;
   const said = excerpt ? ` CXone said: ${excerpt}` : '';
-  let type: IvrFailureType;
+  const type = IVR_FAILURE_OF_REASON[failureEntry(failure.type).ivrReason];
   let message: string;
   switch (failure.type) {
     case CxoneFailure.BadRequest:
-      type = IvrFailure.GuestRejected;
       message =
         `CXone rejected the guest payload (400).${said} Fix the field it names in the Studio request ` +
         `(dtmf_sequence, voice_history, caller_id, language_preference); the channel switch sends them as ` +
         `attributes of a webMessaging guest with channelSwitch.from "voice".`;
       break;
     case CxoneFailure.Forbidden:
-      type = IvrFailure.GuestForbidden;
       message =
         `CXone refused to create the guest (403): the OAuth client lacks interactions:guest:write, or web messaging ` +
         `guest creation is disabled for this tenant. Add the scope to the OAuth client or enable Web Messaging in CXone Admin.${said}`;
       break;
     case CxoneFailure.Unauthorized:
-      type = IvrFailure.GuestForbidden;
       message = `CXone rejected the OAuth client (401, after a token refresh): check CXONE_CLIENT_ID / CXONE_CLIENT_SECRET and that CXONE_BASE_URL is the tenant's region.`;
       break;
     case CxoneFailure.RateLimited:
-      type = IvrFailure.RateLimited;
       message = `CXone rate limited guest creation on all ${tries} tries (429; ${seconds(waitedMs)} waited on Retry-After). Retry the switch later or throttle IVR handoffs.`;
       break;
     case CxoneFailure.Unavailable:
-      type = IvrFailure.CxoneUnavailable;
-      message = `CXone did not create the guest after ${failure.attempt ?? GUEST_POLICY.retry?.maximumAttempts ?? 1} attempt(s): ${failure.message}`;
+      message = `CXone did not create the guest after ${attempts} attempt(s): ${failure.message}`;
       break;
     default:
-      // 404, 409, an unusable 2xx body, any other status: nothing the IVR can fix; treat as CXone down.
-      type = IvrFailure.CxoneUnavailable;
+      // 404, 409, an unusable 2xx body, no answer at all: nothing the IVR can fix; treat as CXone down.
       message = `CXone could not create the guest (${failure.type}${failure.status ? `, ${failure.status}` : ''}): ${failure.message}`;
   }
   const info: IvrFailureDetails = { cxoneType: failure.type, status: failure.status, bodyExcerpt: excerpt, tries };
-  return ApplicationFailure.create({ type, message, nonRetryable: true, details: [info] });
+  return ApplicationFailure.create({ type: type ?? IvrFailure.CxoneUnavailable, message, nonRetryable: true, details: [info] });
 }

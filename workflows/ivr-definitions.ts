@@ -3,6 +3,7 @@
  * failure types the starter maps to answers the IVR can branch on, and the guest payload itself.
  * Pure (no Temporal API, no I/O): safe in the workflow sandbox, the starter and `doctor`.
  */
+import type { IvrReason } from '../src/cxone/failures';
 import type { CreateGuestRequest } from '../src/cxone/schemas';
 
 /** Input of `ivrChannelSwitch`: what the Studio "Make Request" node sent, in camelCase. */
@@ -42,6 +43,14 @@ export const IvrFailure = {
 } as const;
 
 export type IvrFailureType = (typeof IvrFailure)[keyof typeof IvrFailure];
+
+/** The failure type for each reason of the catalogue (src/cxone/failures.ts); the starter maps it back. */
+export const IVR_FAILURE_OF_REASON: Record<IvrReason, IvrFailureType> = {
+  bad_request: IvrFailure.GuestRejected,
+  forbidden: IvrFailure.GuestForbidden,
+  rate_limited: IvrFailure.RateLimited,
+  cxone_unavailable: IvrFailure.CxoneUnavailable,
+};
 
 /** `details[0]` of an IvrFailure: what CXone said, never the caller's data. */
 export interface IvrFailureDetails {

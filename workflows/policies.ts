@@ -53,8 +53,11 @@ export const MUTATION_POLICY: ActivityOptions = {
 };
 
 /**
- * Compensations (release hold, mark context failed) try harder than the step they undo: a guest
- * left on hold is the worst outcome the product can produce.
+ * One round of a step that must happen — compensations (release the hold, mark the context), the
+ * final context, the fallback message: 6 attempts over ~30 s, more than the step they undo. A round
+ * that fails on a transient answer (5xx, timeout, 429) is followed by a durable wait and another
+ * round (`settle()` in step.ts), until options.settleDeadlineSeconds: a guest left on hold is the
+ * worst outcome the product can produce. (The v1 handoff ran one round only.)
  */
 export const COMPENSATION_POLICY: ActivityOptions = {
   startToCloseTimeout: '20s',
@@ -84,6 +87,16 @@ export const IVR_DEFAULT_RETRY_AFTER_MS = 2_000;
 /** The longest single 429 wait of the IVR channel switch: min(Retry-After × 2^n, 30 s), as seed 003. */
 export const IVR_MAX_RETRY_AFTER_WAIT_MS = 30_000;
 
+/**
+ * The reconciler's search (Temporal visibility, then a describe and a status query per run found):
+ * a few seconds normally; heartbeats while it pages through the results.
+ */
+export const RECONCILE_FIND_POLICY: ActivityOptions = {
+  startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
+  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 3 },
+};
+
 /** The metric is a log line and counters: local work, short timeout, a couple of tries. */
 export const METRIC_POLICY: ActivityOptions = {
   startToCloseTimeout: '5s',
@@ -101,6 +114,16 @@ export const METRIC_LOCAL_POLICY: LocalActivityOptions = {
   startToCloseTimeout: '5s',
   retry: { initialInterval: '500ms', maximumAttempts: 3 },
 };
+
+/**
+ * Between two rounds of a settle step: 1 s, doubling, at most 10 min (a 429's Retry-After is
+ * honoured when it asks for longer). A day of outage is ~150 rounds, well inside a history's limits.
+ */
+export const SETTLE_BACKOFF_INITIAL_MS = 1_000;
+export const SETTLE_BACKOFF_MAX_MS = 10 * 60_000;
+
+/** How long a handoff keeps trying to settle (release, context, fallback message) through an outage. */
+export const DEFAULT_SETTLE_DEADLINE_SECONDS = 24 * 60 * 60;
 
 /** When a 429 carries no Retry-After header: the reference transfer code waits 5 s. */
 export const DEFAULT_RETRY_AFTER_MS = 5_000;

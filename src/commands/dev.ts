@@ -29,7 +29,9 @@ import { temporalConfigFromEnv } from '../temporal/config';
 import { freePort } from '../temporal/dev-server';
 import { codecFromEnv, encryptedDataConverter, ENCRYPTION_KEYS_VARIABLE, generateEncryptionKeyEntry, loadOrCreateDevKeys, type EncryptionCodec } from '../temporal/encryption';
 import { startWorkerObservability, type WorkerObservability } from '../observability';
+import { ensureReconcilerSchedule } from '../reconcile';
 import { createHandoffWorker } from '../worker';
+import { RECONCILER_SCHEDULE_ID } from '../../workflows/definitions';
 import { DEV_OPTIONS, port, startServer } from './dev-server';
 import { Lifecycle } from './lifecycle';
 
@@ -136,7 +138,7 @@ export async function runDev(argv: string[]): Promise<number> {
   // Every variable is checked before anything starts: a bad one stops here, named.
   const tenant = process.env.CXONE_BASE_URL ? cxoneConfigFromEnv() : undefined;
   const settings = handoffSettingsFromEnv();
-  const temporalEnv = temporalConfigFromEnv({ HANDOFF_TASK_QUEUE: process.env.HANDOFF_TASK_QUEUE });
+  const temporalEnv = temporalConfigFromEnv({ HANDOFF_TASK_QUEUE: process.env.HANDOFF_TASK_QUEUE, HANDOFF_RECONCILE_INTERVAL: process.env.HANDOFF_RECONCILE_INTERVAL });
   const webhookPort = port('--webhook-port', values['webhook-port'], Number(process.env.HANDOFF_WEBHOOK_PORT ?? 8080));
   const starterEnv = { ...process.env, HANDOFF_WEBHOOK_PORT: String(webhookPort) };
   starterConfigFromEnv(starterEnv, 'http://127.0.0.1');
@@ -179,6 +181,7 @@ export async function runDev(argv: string[]): Promise<number> {
     const connection = await Connection.connect({ address: server.address });
     lifecycle.add(() => connection.close());
     const temporal = new Client({ connection, namespace: server.namespace, dataConverter: encryption.dataConverter, interceptors: observability.tracing?.clientInterceptors });
+    if (temporalEnv.reconcileInterval) await ensureReconcilerSchedule(temporal, { taskQueue, interval: temporalEnv.reconcileInterval, logger });
     const config = starterConfigFromEnv(starterEnv, cxoneConfig.baseUrl);
     const starter = await startStarter({ config, cxone, temporal, namespace: server.namespace, taskQueue, logger: logger.child({ component: 'starter' }), webUiBaseUrl: server.uiUrl });
     lifecycle.add(() => starter.close());
@@ -190,6 +193,7 @@ export async function runDev(argv: string[]): Promise<number> {
         (workflowsUrl ? `  Web UI         ${workflowsUrl}\n` : '') +
         `  CXone          ${cxoneConfig.baseUrl}${control ? ' (simulator)' : ''}\n` +
         `  Worker         task queue ${taskQueue}${observability.metricsServer ? `, metrics ${observability.metricsServer.url}/metrics` : ''}\n` +
+        `  Reconciler     ${temporalEnv.reconcileInterval ? `every ${temporalEnv.reconcileInterval} (schedule ${RECONCILER_SCHEDULE_ID})` : 'off (HANDOFF_RECONCILE_INTERVAL=off)'}\n` +
         `  Webhook        ${starter.webhookUrl}/v1/handoffs\n` +
         `  Event stream   ${config.streamEnabled ? config.streamUrl : 'off'}\n` +
         `  Encryption     AES-256-GCM, key ${encryption.codec.keyId} (${encryption.source})\n` +

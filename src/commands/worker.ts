@@ -5,6 +5,7 @@ import { createLogger } from '../log';
 import { startWorkerObservability, withHandoffContext } from '../observability';
 import { connectWorker, temporalConfigFromEnv } from '../temporal/config';
 import { dataConverterFromEnv } from '../temporal/encryption';
+import { ensureReconcilerSchedule } from '../reconcile';
 import { createHandoffWorker } from '../worker';
 
 export async function runWorker(_argv: string[]): Promise<number> {
@@ -38,7 +39,15 @@ export async function runWorker(_argv: string[]): Promise<number> {
     encryption: dataConverter ? 'on' : 'off',
     taskQueueActivitiesPerSecond: temporal.taskQueueActivitiesPerSecond ?? 'unlimited',
     maxCachedWorkflows: temporal.maxCachedWorkflows ?? 'SDK default',
+    reconcileInterval: temporal.reconcileInterval ?? 'off',
   });
+  // The reconciler's schedule (the sweep runs on this task queue); a failure to create it is not
+  // fatal to handoffs, but it is said loudly: terminated handoffs would leave holds nobody releases.
+  if (temporal.reconcileInterval && worker.client) {
+    await ensureReconcilerSchedule(worker.client, { taskQueue: temporal.taskQueue, interval: temporal.reconcileInterval, logger }).catch((err: unknown) =>
+      logger.error('reconciler schedule not created: run `handoff reconcile` yourself, or fix the cause', { error: err instanceof Error ? err : String(err) }),
+    );
+  }
   // Worker.run() installs SIGINT/SIGTERM handlers that shut it down gracefully.
   await worker.run();
   await connection.close();

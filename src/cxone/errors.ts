@@ -5,10 +5,10 @@
  * Every field here may end up in a Temporal history, a log line or the Web UI, so nothing carries
  * a header, a token or the client secret; response bodies are bounded and redacted.
  */
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { redactText } from '../log';
 import { type EndpointName } from './endpoints';
-import { CxoneFailure, type CxoneFailureDetails, type CxoneFailureType } from './failures';
+import { CxoneFailure, failureEntry, failureTypeForStatus, type CxoneFailureDetails, type CxoneFailureType } from './failures';
 
 /** The longest response-body excerpt an error carries: enough to read CXone's error text, small enough for a history. */
 export const BODY_EXCERPT_MAX = 512;
@@ -150,30 +150,6 @@ export function parseRetryAfter(header: string | undefined, now: number = Date.n
   return Math.max(0, at - now);
 }
 
-function failureTypeForStatus(status: number): CxoneFailureType {
-  switch (status) {
-    case 400:
-      return CxoneFailure.BadRequest;
-    case 401:
-      return CxoneFailure.Unauthorized;
-    case 403:
-      return CxoneFailure.Forbidden;
-    case 404:
-      return CxoneFailure.NotFound;
-    case 409:
-      return CxoneFailure.Conflict;
-    case 429:
-      return CxoneFailure.RateLimited;
-    case 500:
-    case 502:
-    case 503:
-    case 504:
-      return CxoneFailure.Unavailable;
-    default:
-      return CxoneFailure.Unexpected;
-  }
-}
-
 function failure(
   type: CxoneFailureType,
   message: string,
@@ -181,12 +157,15 @@ function failure(
   cause?: Error,
   nextRetryDelayMs?: number,
 ): ApplicationFailure {
+  const entry = failureEntry(type);
   return ApplicationFailure.create({
     type,
     message,
-    // Only Unavailable is worth retrying inside the activity; RateLimited is deliberately
-    // non-retryable so the workflow waits Retry-After on a visible durable timer instead.
-    nonRetryable: type !== CxoneFailure.Unavailable,
+    // Only what the catalogue marks retryable (Unavailable) is retried inside the activity;
+    // RateLimited is deliberately not, so the workflow waits Retry-After on a visible durable timer.
+    nonRetryable: !entry.retryable,
+    // A 409 or a 429 is an expected outcome: not a failed activity in the SDK's metrics and logs.
+    ...(entry.benign ? { category: ApplicationFailureCategory.BENIGN } : {}),
     details: [details],
     ...(cause ? { cause } : {}),
     ...(nextRetryDelayMs !== undefined ? { nextRetryDelay: nextRetryDelayMs } : {}),

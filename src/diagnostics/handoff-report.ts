@@ -10,7 +10,8 @@ import type { temporal } from '@temporalio/proto';
 import { connectClient, temporalConfigFromEnv } from '../temporal/config';
 import { decodeHistoryPayloads } from '../temporal/decode-history';
 import { dataConverterFromEnv, ENCRYPTION_KEYS_VARIABLE, isEncryptedPayload } from '../temporal/encryption';
-import { handoffWorkflowId, statusQuery, type HandoffStatus } from '../../workflows/definitions';
+import { handoffWorkflowId, reconcileWorkflowId, statusQuery, type HandoffStatus, type ReconcileResult } from '../../workflows/definitions';
+import { FAILURE_CATALOGUE, FallbackAction, type FailureType, type FixContext } from '../cxone/failures';
 import { buildTimeline, type ActivityEntry, type FailureInfo, type HandoffTimeline, type TimelineEntry } from './handoff-timeline';
 
 export interface Problem {
@@ -31,6 +32,8 @@ export interface HandoffReport {
   /** The most likely fix, one paragraph. */
   fix: string;
   live?: HandoffStatus;
+  /** What the reconciler did for the latest run, when it did something. */
+  reconciled?: ReconcileRecord;
 }
 
 type Result = {
@@ -47,6 +50,7 @@ type Result = {
   queueWaitMs?: number;
   agentId?: string;
   holdUpdatesSent?: number;
+  needsAttention?: string[];
 };
 
 type Input = {
@@ -66,38 +70,42 @@ function lastActivityFailure(t: HandoffTimeline): FailureInfo | undefined {
   return failed[failed.length - 1]?.failure;
 }
 
-/** The most likely fix for a failure type, in the words an integration engineer acts on. */
-export function fixFor(type: string | undefined, ctx: { queueId?: string; skillGroupId?: string; status?: number; message?: string; body?: string; correlationId?: string; attempts?: number; budgetSeconds?: number; maxWaitSeconds?: number }): string {
-  const q = ctx.queueId ?? 'the target queue';
-  switch (type) {
-    case 'CxoneBadRequest':
-      return `CXone rejected the transfer request (400). Check that queue ${q} exists and that skill group ${ctx.skillGroupId ?? '(none)'} belongs to it, and that the payload is within size limits.${ctx.body ? ` CXone said: ${ctx.body}` : ''}`;
-    case 'CxoneForbidden':
-      return `The OAuth client may not transfer into ${q} (403): add the interactions:transfer scope to the client (CXone Admin › OAuth clients) or grant it access to the queue, and check HANDOFF_DEFAULT_QUEUE_ID for the general-queue fallback.`;
-    case 'CxoneNotFound':
-      return `CXone does not know the interaction or queue ${q} (404): the chat may have ended before the handoff, or the queue id in the escalation is wrong — check it with \`handoff doctor queue ${q}\`.`;
-    case 'CxoneUnavailable':
-    case 'ActivityTimeout':
-      return `CXone did not answer (5xx, timeouts or network errors) after ${ctx.attempts ?? 'several'} attempts: check the CXone status page for your region and the network path from the worker; the guest was offered a callback.`;
-    case 'CxoneRateLimited':
-      return `CXone rate-limited the handoff (429) beyond its Retry-After budget of ${ctx.budgetSeconds ?? 120} s: spread escalation bursts, ask NICE for a higher limit, or raise options.retryAfterBudgetSeconds.`;
-    case 'CxoneUnauthorized':
-      return `CXone refused the credentials even with a fresh token (401): check CXONE_CLIENT_ID / CXONE_CLIENT_SECRET, that the OAuth client is enabled, and that CXONE_BASE_URL is your tenant's region.`;
-    case 'CxoneInvalidResponse':
-      return `CXone's answer did not have the expected shape (${ctx.message ?? 'schema mismatch'}): the API may have changed; compare it with src/cxone/schemas.ts.`;
-    case 'QueueUnavailable':
-      return `The preflight found queue ${q} unable to take the guest (${ctx.message ?? 'paused or unstaffed'}): unpause or staff it — \`handoff doctor queue ${q}\` shows its status and agents.`;
-    case 'QueueWaitTimeout':
-      return `No agent took the guest within ${ctx.maxWaitSeconds ?? 600} s in queue ${q}: the queue is understaffed for the load — check \`handoff doctor queue ${q}\` — or raise options.maxQueueWaitSeconds.`;
-    case 'CxoneUnexpected':
-      return `CXone answered${ctx.status ? ` HTTP ${ctx.status}` : ''}, which the handoff does not expect: send the correlation id${ctx.correlationId ? ` ${ctx.correlationId}` : ''} to NICE support.${ctx.body ? ` CXone said: ${ctx.body}` : ''}`;
-    default:
-      return `The handoff failed with ${type ?? 'an unknown error'}${ctx.message ? `: ${ctx.message}` : ''}.`;
+/** The most likely fix for a failure type: the catalogue's words (src/cxone/failures.ts). */
+export function fixFor(type: string | undefined, ctx: FixContext): string {
+  if (type !== undefined && type in FAILURE_CATALOGUE) return FAILURE_CATALOGUE[type as FailureType].fix(ctx);
+  return `The handoff failed with ${type ?? 'an unknown error'}${ctx.message ? `: ${ctx.message}` : ''}.`;
+}
+
+/**
+ * Whether the guest's hold is still open at the end of the timeline: a hold placed (or a hold call
+ * that may have landed: every attempt failed without an answer) and no release that worked after it.
+ * A release answered 409/404 means nothing was on hold any more.
+ */
+export function holdLeftOpen(t: HandoffTimeline): { open: boolean; lastRelease?: ActivityEntry } {
+  let open = false;
+  let lastRelease: ActivityEntry | undefined;
+  for (const e of t.entries) {
+    if (e.kind !== 'activity') continue;
+    if (e.activityType === 'placeOnHold') {
+      if (e.status === 'completed' || e.status === 'running' || e.status === 'timed_out' || e.failure?.type === 'CxoneUnavailable') open = true;
+    } else if (e.activityType === 'releaseHold') {
+      lastRelease = e;
+      if (e.status === 'completed' || e.failure?.type === 'CxoneConflict' || e.failure?.type === 'CxoneNotFound') open = false;
+    }
   }
+  return { open, lastRelease };
+}
+
+/** A reconciliation of the handoff (src/reconcile): what `handoff doctor` reports of it. */
+export interface ReconcileRecord {
+  workflowId: string;
+  status: string;
+  at?: string;
+  result?: { holdReleased?: string; contextStatus?: string; error?: string };
 }
 
 /** Turn the timeline (and, for a running handoff, its live status) into findings and a fix. */
-export function explainHandoff(workflowId: string, timeline: HandoffTimeline, live?: HandoffStatus): HandoffReport {
+export function explainHandoff(workflowId: string, timeline: HandoffTimeline, live?: HandoffStatus, reconciled?: ReconcileRecord): HandoffReport {
   const last = timeline.entries[timeline.entries.length - 1];
   const ended = last && last.kind !== 'activity' && last.kind !== 'timer' && last.kind !== 'signal' && last.kind !== 'started' && last.kind !== 'continued_as_new';
   const state: HandoffReport['state'] = ended ? (last.kind as HandoffReport['state']) : timeline.entries.length ? 'running' : 'unknown';
@@ -105,6 +113,26 @@ export function explainHandoff(workflowId: string, timeline: HandoffTimeline, li
   const input = (timeline.input ?? {}) as Input;
   const queueId = result.queueId ?? input.target?.queueId;
   const problems: Problem[] = [];
+  // The guest on hold with nobody left to release them: critical whatever ended the run, unless the
+  // hold was left to CXone's routing on purpose (a transfer without a wait) or the reconciler released it.
+  const hold = holdLeftOpen(timeline);
+  const holdIsCxones = state === 'completed' && (result.outcome === 'transferred' || (result.outcome === 'fallback' && result.fallbackAction === FallbackAction.GeneralQueue));
+  const released = reconciled?.result?.holdReleased === 'released' || reconciled?.result?.holdReleased === 'not_on_hold';
+  const holdProblems: Problem[] = [];
+  if (state !== 'running' && hold.open && !holdIsCxones) {
+    if (released) {
+      holdProblems.push({ severity: 'warning', code: 'hold_reconciled', message: `the run ended with the guest on hold; the reconciler (${reconciled.workflowId}) released it${reconciled.at ? ` at ${reconciled.at}` : ''}` });
+    } else {
+      const why = hold.lastRelease?.failure ? `the last release failed: ${hold.lastRelease.failure.type ?? 'error'}${hold.lastRelease.failure.status ? ` (HTTP ${hold.lastRelease.failure.status})` : ''}` : 'no release was made';
+      holdProblems.push({
+        severity: 'critical',
+        code: 'hold_open',
+        message: `the guest may still be on hold (${why}): release the hold in CXone, or let the reconciler do it (\`handoff reconcile\`, or the handoff-reconciler schedule)`,
+      });
+    }
+  } else if (state === 'running' && hold.lastRelease?.status === 'running' && hold.lastRelease.attempts > 1) {
+    holdProblems.push({ severity: 'warning', code: 'release_retrying', message: `the hold release is being retried (attempt ${hold.lastRelease.attempts}): CXone is not answering it yet` });
+  }
 
   for (const c of result.compensations ?? []) {
     if (!c.ok) {
@@ -116,6 +144,20 @@ export function explainHandoff(workflowId: string, timeline: HandoffTimeline, li
     }
   }
   for (const w of result.warnings ?? []) problems.push({ severity: 'warning', code: 'warning', message: w });
+
+  for (const what of result.needsAttention ?? []) {
+    if (what === 'releaseHold') continue; // reported as hold_open / compensation_failed
+    problems.push({
+      severity: 'critical',
+      code: 'needs_attention',
+      message:
+        what === 'context'
+          ? 'the interaction context could not be given its final status: it may still read handoff_status in_progress in CXone'
+          : what === 'customerMessage'
+            ? 'the guest was not told about the fallback (the message could not be sent): reach them another way'
+            : `${what} could not be settled`,
+    });
+  }
 
   const failure = result.failure;
   const activityFailure = lastActivityFailure(timeline);
@@ -144,7 +186,17 @@ export function explainHandoff(workflowId: string, timeline: HandoffTimeline, li
     fix = `The workflow itself failed (not a CXone answer): ${f?.message ?? 'see the history'}. This is a bug — file it with this report.`;
   } else if (state === 'cancelled' || state === 'terminated' || state === 'timed_out') {
     problems.unshift({ severity: 'warning', code: `workflow_${state}`, message: `the handoff was ${state.replace('_', ' ')}` });
-    fix = state === 'cancelled' ? 'An operator cancelled the handoff; its compensations ran (hold released, context marked cancelled).' : `The handoff was ${state.replace('_', ' ')} from outside; check whether the guest is still on hold in CXone.`;
+    if (state === 'cancelled') {
+      fix = hold.open && !released ? 'An operator cancelled the handoff, and its hold release did not complete: release the hold in CXone (or run `handoff reconcile`).' : 'An operator cancelled the handoff; its compensations ran (hold released, context marked cancelled).';
+    } else {
+      fix = `The handoff was ${state.replace('_', ' ')} from outside, which skips its compensations.${
+        reconciled
+          ? ` The reconciler (${reconciled.workflowId}, ${reconciled.status.toLowerCase()}) ${reconciled.result ? `answered: hold ${reconciled.result.holdReleased ?? '?'}, context ${reconciled.result.contextStatus ?? 'unchanged'}` : 'has not finished yet'}.`
+          : hold.open
+            ? ' The guest may still be on hold: the reconciler (the handoff-reconciler schedule, or `handoff reconcile` now) releases it and marks the context.'
+            : ''
+      } Cancel a handoff instead of terminating it: cancellation releases the guest.`;
+    }
   } else if (outcome === 'agent_joined') {
     fix = `Nothing to fix: agent ${result.agentId ?? '?'} took the guest after ${secs(result.queueWaitMs ?? 0)} in queue ${queueId}.`;
     if (result.fallbackAction === 'route_to_general_queue' && failure) fix += ` It went to the general queue because ${fixFor(failure.type, ctx)}`;
@@ -170,6 +222,8 @@ export function explainHandoff(workflowId: string, timeline: HandoffTimeline, li
     fix = 'No result recorded.';
   }
 
+  // An open hold is the first thing to read: the guest is waiting on it.
+  problems.unshift(...holdProblems);
   const ok = state === 'running' ? problems.every((p) => p.severity !== 'critical') : problems.every((p) => p.severity !== 'critical') && outcome !== 'abandoned' && state === 'completed';
   return {
     ok,
@@ -182,6 +236,7 @@ export function explainHandoff(workflowId: string, timeline: HandoffTimeline, li
     problems,
     fix,
     live,
+    ...(reconciled ? { reconciled } : {}),
   };
 }
 
@@ -257,6 +312,10 @@ export function renderHandoffReport(r: HandoffReport): string {
     lines.push(`  compensations       ${comps.length ? comps.map((c) => `${c.name} ${c.ok ? '✔' : `✖ (${c.error ?? 'failed'})`}`).join(', ') : 'none needed'}`);
     lines.push(`  guest notified      ${result.customerNotified ? 'yes' : 'no'}`);
   }
+  if (r.reconciled) {
+    const x = r.reconciled.result;
+    lines.push(`  reconciled          ${r.reconciled.workflowId} (${r.reconciled.status.toLowerCase()}${r.reconciled.at ? ` at ${r.reconciled.at}` : ''})${x ? `: hold ${x.holdReleased ?? '?'}, context ${x.contextStatus ?? 'unchanged'}` : ''}`);
+  }
   if (r.problems.length) {
     lines.push('', 'Problems');
     for (const p of r.problems) lines.push(`  ${p.severity === 'critical' ? '✖' : '!'} ${p.message}`);
@@ -280,6 +339,16 @@ async function fetchRuns(client: Client, workflowId: string): Promise<HistoryEve
     runId = previous;
   }
   return runs;
+}
+
+/** The reconciler's record of the handoff's latest run (`reconcile-<runId>`), if it ran. */
+export async function findReconciliation(client: Client, workflowId: string): Promise<ReconcileRecord | undefined> {
+  const { runId } = await client.workflow.getHandle(workflowId).describe();
+  const handle = client.workflow.getHandle(reconcileWorkflowId(runId));
+  const described = await handle.describe().catch(() => undefined);
+  if (!described) return undefined;
+  const result = described.status.name === 'COMPLETED' ? ((await handle.result().catch(() => undefined)) as ReconcileResult | undefined) : undefined;
+  return { workflowId: handle.workflowId, status: described.status.name, at: described.closeTime?.toISOString(), result };
 }
 
 /** The CLI entry: `handoff doctor handoff <interactionId|workflowId> [--json]`. */
@@ -316,7 +385,8 @@ export async function runDoctorHandoff(args: string[]): Promise<number> {
     const timeline = buildTimeline(runs);
     const running = !timeline.entries.some((e) => ['completed', 'failed', 'cancelled', 'terminated', 'timed_out'].includes(e.kind));
     const live = running ? await client.workflow.getHandle(workflowId).query(statusQuery).catch(() => undefined) : undefined;
-    const report = explainHandoff(workflowId, timeline, live);
+    const reconciled = running ? undefined : await findReconciliation(client, workflowId);
+    const report = explainHandoff(workflowId, timeline, live, reconciled);
     process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderHandoffReport(report)}\n`);
     return report.ok ? 0 : 1;
   } finally {

@@ -72,6 +72,9 @@ export interface HandoffTimeline {
   entries: TimelineEntry[];
 }
 
+/** What the Web UI would call a local activity (they carry no summary in the history). */
+const LOCAL_ACTIVITY_SUMMARIES: Record<string, string> = { recordMetric: 'Record HANDOFF_METRIC' };
+
 /** Decode a payload as the default converter would; undecodable payloads say so instead of throwing. */
 export function decodePayload(payload: Payload | null | undefined): unknown {
   if (!payload) return undefined;
@@ -181,6 +184,21 @@ export function buildTimeline(runs: HistoryEvent[][]): HandoffTimeline {
         const a = e.activityTaskCanceledEventAttributes;
         const entry = activities.get(String(a.scheduledEventId));
         if (entry) Object.assign(entry, { status: 'cancelled', endMs: at });
+      } else if (e.markerRecordedEventAttributes?.markerName === 'core_local_activity') {
+        // A local activity (the metric) leaves a marker, not activity events: its data names it.
+        const a = e.markerRecordedEventAttributes;
+        const data = decodePayload(a.details?.data?.payloads?.[0]) as { activity_type?: string; attempt?: number } | undefined;
+        const activityType = data?.activity_type ?? 'local activity';
+        entries.push({
+          kind: 'activity',
+          atMs: at,
+          endMs: at,
+          activityType,
+          summary: `${LOCAL_ACTIVITY_SUMMARIES[activityType] ?? activityType} (local activity)`,
+          attempts: data?.attempt ?? 1,
+          status: a.failure ? 'failed' : 'completed',
+          ...(a.failure ? { failure: failureInfo(a.failure) } : {}),
+        });
       } else if (e.timerStartedEventAttributes) {
         const a = e.timerStartedEventAttributes;
         const entry: TimerEntry = { kind: 'timer', atMs: at, durationMs: durationMs(a.startToFireTimeout as never), summary: summaryOf(e), status: 'running' };

@@ -17,6 +17,8 @@ export interface HandoffSample {
   latencyMs: number;
   /** Total time the workflow slept on `Retry-After` (429) timers. */
   retryAfterWaitedMs?: number;
+  /** What the handoff could not settle for good (releaseHold, context, customerMessage). */
+  needsAttention?: string[];
 }
 
 /** The worker's registry and the two hooks that feed it. */
@@ -27,6 +29,7 @@ export interface WorkerMetrics {
   cxoneRequests: Counter<'endpoint' | 'status'>;
   cxoneRequestDuration: Histogram<'endpoint'>;
   retryAfterWait: Counter;
+  needsAttention: Counter<'what'>;
   /** Pass as CxoneClient's `onResponse`: counts every request (success or not) and its duration. */
   onCxoneResponse(event: CxoneResponseEvent): void;
   /** Called by recordMetric once per finished handoff. */
@@ -85,6 +88,12 @@ export function createWorkerMetrics({ defaultMetrics = true }: { defaultMetrics?
     help: 'Seconds handoffs waited on CXone Retry-After (429) timers',
     registers: [registry],
   });
+  const needsAttention = new Counter({
+    name: 'handoff_needs_attention_total',
+    help: 'Handoffs that ended with something not settled for good (the guest possibly on hold, the context not final, the fallback message not sent), by what: alert on any increase',
+    labelNames: ['what'],
+    registers: [registry],
+  });
   return {
     registry,
     handoffs,
@@ -92,11 +101,13 @@ export function createWorkerMetrics({ defaultMetrics = true }: { defaultMetrics?
     cxoneRequests,
     cxoneRequestDuration,
     retryAfterWait,
+    needsAttention,
     onCxoneResponse(event) {
       cxoneRequests.inc({ endpoint: event.endpoint, status: cxoneStatusLabel(event) });
       cxoneRequestDuration.observe({ endpoint: event.endpoint }, Math.max(0, event.durationMs) / 1000);
     },
-    recordHandoff({ outcome, fallbackAction, latencyMs, retryAfterWaitedMs }) {
+    recordHandoff({ outcome, fallbackAction, latencyMs, retryAfterWaitedMs, needsAttention: unsettled }) {
+      for (const what of unsettled ?? []) needsAttention.inc({ what });
       handoffs.inc({ outcome, fallback_action: fallbackAction ?? 'none' });
       handoffLatency.observe(Math.max(0, latencyMs) / 1000);
       // inc(0) still creates the series, so dashboards see 0 rather than "no data".

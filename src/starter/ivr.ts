@@ -13,7 +13,7 @@ import { ApplicationFailure, isGrpcDeadlineError, WorkflowExecutionAlreadyStarte
 import { z } from 'zod';
 import type { Logger } from '../log';
 import type { ivrChannelSwitch } from '../../workflows/ivr-channel-switch';
-import { DEFAULT_GUEST_LANGUAGE, IvrFailure, type IvrChannelSwitchInput, type IvrChannelSwitchResult, type IvrFailureType } from '../../workflows/ivr-definitions';
+import { DEFAULT_GUEST_LANGUAGE, IVR_FAILURE_OF_REASON, type IvrChannelSwitchInput, type IvrChannelSwitchResult, type IvrFailureType } from '../../workflows/ivr-definitions';
 import { toIssues, type InputIssue } from './handoff-input';
 import type { StarterMetrics } from './metrics';
 
@@ -96,12 +96,8 @@ export function ivrWorkflowId(request: IvrHandoffRequest): string {
 /** Why a switch gave no session URL: what the IVR flow branches on. */
 export type IvrErrorReason = 'bad_request' | 'forbidden' | 'rate_limited' | 'cxone_unavailable' | 'timeout' | 'temporal_unavailable';
 
-const REASON_OF: Record<IvrFailureType, IvrErrorReason> = {
-  [IvrFailure.GuestRejected]: 'bad_request',
-  [IvrFailure.GuestForbidden]: 'forbidden',
-  [IvrFailure.RateLimited]: 'rate_limited',
-  [IvrFailure.CxoneUnavailable]: 'cxone_unavailable',
-};
+/** The reason of each IvrFailure type: the inverse of the catalogue's IVR_FAILURE_OF_REASON. */
+const REASON_OF = Object.fromEntries(Object.entries(IVR_FAILURE_OF_REASON).map(([reason, type]) => [type, reason])) as Record<IvrFailureType, IvrErrorReason>;
 
 const STATUS_OF: Record<IvrErrorReason, number> = {
   bad_request: 502,

@@ -36,6 +36,10 @@ const TemporalEnv = z.object({
     .regex(/^\d+$/, 'expected a whole number of workflows, e.g. 500')
     .transform(Number)
     .optional(),
+  HANDOFF_RECONCILE_INTERVAL: z
+    .string()
+    .regex(/^(off|[1-9]\d*(s|m|h))$/, 'expected a duration like 5m, 300s or 1h, or off')
+    .default('5m'),
 });
 
 export interface TemporalConfig {
@@ -62,6 +66,12 @@ export interface TemporalConfig {
    * agent joined). 0 = no cache.
    */
   maxCachedWorkflows?: number;
+  /**
+   * HANDOFF_RECONCILE_INTERVAL: how often the `handoff-reconciler` schedule sweeps for holds and
+   * contexts that terminated (or HandoffNeedsAttention) handoffs left behind; default 5m, `off` =
+   * no schedule (run `handoff reconcile` yourself).
+   */
+  reconcileInterval?: string;
 }
 
 /** Parse the TEMPORAL_* variables; a bad one throws a ConfigError naming it. */
@@ -89,6 +99,7 @@ export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Tem
     tlsServerName: e.TEMPORAL_TLS_SERVER_NAME,
     taskQueueActivitiesPerSecond: e.HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND,
     maxCachedWorkflows: e.HANDOFF_MAX_CACHED_WORKFLOWS,
+    reconcileInterval: e.HANDOFF_RECONCILE_INTERVAL === 'off' ? undefined : e.HANDOFF_RECONCILE_INTERVAL,
   };
   Object.defineProperty(config, 'toJSON', {
     enumerable: false,

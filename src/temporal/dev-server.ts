@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { cliSearchAttributeType, HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { locateTemporalCli } from './cli-locator';
 
 /**
@@ -104,7 +104,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<Runni
     await mkdir(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
     args.push('--db-filename', path.resolve(opts.dbFile));
   }
-  for (const key of HANDOFF_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=Keyword`);
+  for (const key of HANDOFF_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${cliSearchAttributeType(key.type)}`);
   for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   const onLog = opts.onLog ?? (process.env.HANDOFF_DEV_SERVER_LOGS === '1' ? (l: string) => process.stderr.write(`[temporal] ${l}\n`) : undefined);

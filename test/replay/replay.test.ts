@@ -22,17 +22,28 @@ async function loadHistory(file: string) {
   return historyFromJSON(JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')));
 }
 
+/** Every history file: v1/ (recorded before the handoff-v2 patch, replayed on the frozen v1 code) and the current ones. */
+async function historyFiles(): Promise<string[]> {
+  const entries = await readdir(HISTORIES_DIR, { recursive: true });
+  return entries.filter((f) => f.endsWith('.json')).map((f) => f.split(path.sep).join('/')).sort();
+}
+
+/** Recorded before the handoff-v2 patch: each must keep replaying until legacy/ is deleted. */
+const V1_HISTORIES = ['happy-path', 'happy-path-metric-local-activity', 'happy-path-hold-and-message-together', 'cancelled-during-hold-and-message', 'cancelled-during-hold-call', 'fallback-400-self-service', 'fallback-403-general-queue', 'fallback-404-terminate', 'fallback-503-callback', 'fallback-401-escalate', 'fallback-418-escalate', 'already-transferred-409', 'retry-after-429-twice', 'retry-after-budget-exhausted', 'cancelled-during-hold-message', 'wait-agent-joined', 'wait-timeout-callback', 'wait-abandoned', 'wait-before-continue-as-new', 'wait-continued-as-new', 'ivr-switch-success', 'ivr-switch-429'];
+
+/** Recorded from the current code (RECORD_HISTORIES=1): each path, and each failure path issue 12 fixed. */
+const CURRENT_HISTORIES = ['happy-path', 'fallback-400-self-service', 'fallback-403-general-queue', 'fallback-403-then-callback', 'fallback-404-terminate', 'fallback-503-callback', 'fallback-401-escalate', 'fallback-418-escalate', 'already-transferred-409', 'retry-after-429-twice', 'retry-after-budget-exhausted', 'preflight-no-agents-callback', 'cancelled-during-hold-message', 'cancelled-during-hold-call', 'wait-agent-joined', 'wait-timeout-callback', 'wait-abandoned', 'wait-before-continue-as-new', 'wait-continued-as-new', 'ivr-switch-success', 'ivr-switch-429', 'release-429-after-wait-timeout', 'cancelled-while-abandoning', 'general-queue-then-wait-timeout', 'cancelled-during-transfer', 'release-through-outage', 'release-refused-needs-attention', 'reconcile-terminated'];
+
 describe('replay of recorded histories', async () => {
-  const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json')).sort();
+  const files = await historyFiles();
   let bundle: WorkflowBundleWithSourceMap;
   before(async () => {
     bundle = await workflowBundle();
   });
 
-  it('has histories to replay (happy path — before and after each patch —, every fallback, the 429 case, each ending of the wait, continue-as-new, the IVR switch)', () => {
-    for (const required of ['happy-path', 'happy-path-metric-local-activity', 'happy-path-hold-and-message-together', 'cancelled-during-hold-and-message', 'cancelled-during-hold-call', 'fallback-400-self-service', 'fallback-403-general-queue', 'fallback-404-terminate', 'fallback-503-callback', 'fallback-401-escalate', 'fallback-418-escalate', 'already-transferred-409', 'retry-after-429-twice', 'retry-after-budget-exhausted', 'cancelled-during-hold-message', 'wait-agent-joined', 'wait-timeout-callback', 'wait-abandoned', 'wait-before-continue-as-new', 'wait-continued-as-new', 'ivr-switch-success', 'ivr-switch-429']) {
-      assert.ok(files.includes(`${required}.json`), `missing test/replay/histories/${required}.json`);
-    }
+  it('has histories to replay: v1 (before handoff-v2) and current — every path, fallback, 429 case, ending of the wait, continue-as-new, the IVR switch, the reconciler', () => {
+    for (const name of V1_HISTORIES) assert.ok(files.includes(`v1/${name}.json`), `missing test/replay/histories/v1/${name}.json`);
+    for (const name of CURRENT_HISTORIES) assert.ok(files.includes(`${name}.json`), `missing test/replay/histories/${name}.json`);
   });
 
   for (const file of files) {
@@ -50,7 +61,7 @@ describe('a reordering without patched() is caught', () => {
 
   it('fails replay when the transfer is moved before the enrichment steps', async () => {
     await assert.rejects(
-      Worker.runReplayHistory({ workflowBundle: reordered, replayName: 'reordered' }, await loadHistory('happy-path.json')),
+      Worker.runReplayHistory({ workflowBundle: reordered, replayName: 'reordered' }, await loadHistory('v1/happy-path.json')),
       (err: unknown) => {
         assert.ok(err instanceof DeterminismViolationError, `expected DeterminismViolationError, got ${String(err)}`);
         assert.match(err.message, /transferToQueue|fetchHistory/, 'the violation names the reordered activity');
@@ -60,7 +71,7 @@ describe('a reordering without patched() is caught', () => {
   });
 
   it('replays fine when the same change is behind patched()', async () => {
-    const history = await loadHistory('happy-path.json');
+    const history = await loadHistory('v1/happy-path.json');
     // The recorded history was started as botHandoff; replay it under the patched variant's name.
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     assert.ok(started?.workflowType);

@@ -11,15 +11,20 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { explainHandoff, renderHandoffReport, type HandoffReport } from '../../src/diagnostics/handoff-report';
 import { buildTimeline } from '../../src/diagnostics/handoff-timeline';
 
-const DIR = path.resolve(__dirname, '..', 'replay', 'histories');
+const HISTORIES = path.resolve(__dirname, '..', 'replay', 'histories');
 
-function report(...files: string[]): { r: HandoffReport; text: string } {
-  const runs = files.map((f) => historyFromJSON(JSON.parse(readFileSync(path.join(DIR, `${f}.json`), 'utf8'))).events ?? []);
-  const r = explainHandoff('handoff-test', buildTimeline(runs));
-  return { r, text: renderHandoffReport(r) };
+function loadRuns(dir: string, files: string[]) {
+  return files.map((f) => historyFromJSON(JSON.parse(readFileSync(path.join(HISTORIES, dir, `${f}.json`), 'utf8'))).events ?? []);
 }
 
-describe('doctor handoff: the report of a recorded handoff', () => {
+// The same report for histories of the v1 handoff (before the handoff-v2 patch) and of the current one.
+for (const [dir, version] of [['v1', 'v1'], ['.', 'current']] as const) {
+const report = (...files: string[]): { r: HandoffReport; text: string } => {
+  const r = explainHandoff('handoff-test', buildTimeline(loadRuns(dir, files)));
+  return { r, text: renderHandoffReport(r) };
+};
+
+describe(`doctor handoff: the report of a recorded handoff (${version})`, () => {
   it('success: every step with its summary, nothing to fix', () => {
     const { r, text } = report('happy-path');
     assert.equal(r.ok, true);
@@ -83,7 +88,7 @@ describe('doctor handoff: the report of a recorded handoff', () => {
     assert.equal(r.ok, true);
     assert.equal(r.outcome, 'agent_joined');
     assert.match(text, /✉ {2}signal agentJoined \(agent /);
-    assert.match(text, /Release the hold: agent .* joined/);
+    assert.match(text, /Release the hold.*agent .* joined/);
     assert.match(r.fix, /Nothing to fix: agent .* took the guest after/);
   });
 
@@ -108,5 +113,35 @@ describe('doctor handoff: the report of a recorded handoff', () => {
     const { r } = report('cancelled-during-hold-message');
     assert.equal(r.state, 'cancelled');
     assert.match(r.fix, /cancelled the handoff; its compensations ran/);
+  });
+});
+}
+
+describe('doctor handoff: what the current handoff records', () => {
+  const report = (...files: string[]) => {
+    const r = explainHandoff('handoff-test', buildTimeline(loadRuns('.', files)));
+    return { r, text: renderHandoffReport(r) };
+  };
+
+  it('a release CXone refused for good: the open hold is critical, whatever the outcome', () => {
+    const { r, text } = report('release-refused-needs-attention');
+    assert.equal(r.ok, false);
+    assert.equal(r.problems[0]?.code, 'hold_open');
+    assert.equal(r.problems[0]?.severity, 'critical');
+    assert.match(text, /✖ the guest may still be on hold \(the last release failed: CxoneForbidden \(HTTP 403\)\)/);
+  });
+
+  it('a release through a CXone outage: the retries and their waits are in the timeline, and no open hold', () => {
+    const { r, text } = report('release-through-outage');
+    assert.equal(r.state, 'cancelled');
+    assert.ok(!r.problems.some((p) => p.code === 'hold_open'));
+    assert.match(text, /releaseHold: CXone did not answer \(CxoneUnavailable\), trying again in/);
+    assert.match(r.fix, /its compensations ran/);
+  });
+
+  it('403, then the general queue, then nobody came: the queue timeout is what is explained', () => {
+    const { r } = report('general-queue-then-wait-timeout');
+    assert.equal(r.problems[0]?.code, 'QueueWaitTimeout');
+    assert.match(r.fix, /No agent took the guest within 2 s in queue queue-general/);
   });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { SimInteractionState } from '../../src/sim';
-import { agentJoinedSignal, statusQuery, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
+import { agentJoinedSignal, statusQuery, type BotHandoffInput, type BotHandoffResult, type WaitResumeState } from '../../workflows/definitions';
 import { FALLBACK_MESSAGES, FallbackAction, HOLD_MESSAGE } from '../../workflows/fallback';
 import { handoffInput, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
 
@@ -57,6 +57,8 @@ describe('waiting for the agent', () => {
     assert.equal(state.assignedAgent?.id, result.agentId);
     assert.deepEqual(state.holds.map((h) => h.status), ['released'], 'the hold ends when the agent joins');
     assert.deepEqual(state.messages.map((m) => m.body), [HOLD_MESSAGE]);
+    assert.equal(state.context.handoff_status, 'agent_joined', 'the context ends in a final status');
+    assert.equal(state.context.handoff_agent_id, result.agentId);
     assert.equal(stack.metrics.some((l) => l.includes(interactionId) && l.includes('"outcome":"agent_joined"') && l.includes('"handoffSuccess":true')), true);
     await maybeRecordHistory('wait-agent-joined', handle);
   });
@@ -156,5 +158,38 @@ describe('waiting for the agent', () => {
     assert.equal(new Set(keys).size, keys.length, 'no update key reused across runs');
     await maybeRecordHistory('wait-before-continue-as-new', firstRun);
     await maybeRecordHistory('wait-continued-as-new', latest);
+  });
+
+  it('a run continued from a v1 handoff (its WaitResumeState) waits on under the current code', async () => {
+    await stack.control.setQueue({ queueId: 'queue-tech-support-01', agentsAvailable: 0 });
+    const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
+    // What a v1 run handed to continue-as-new while waiting (the guest was transferred and held then).
+    const hold = await stack.cxone.placeHold({ interactionId, holdType: 'customer', holdReason: 'transferring_to_agent' });
+    const resume: WaitResumeState = {
+      transferId: 'xfer-v1',
+      queueId: 'queue-tech-support-01',
+      attempts: 1,
+      retryAfterWaitedMs: 0,
+      waitedMs: 4000,
+      holdUpdatesSent: 2,
+      customerNotified: true,
+      warnings: [],
+      startedAtMs: Date.now() - 5000,
+      compensations: [{ name: 'markContextFailed' }, { name: 'releaseHold', holdId: hold.holdId }],
+      duplicateEscalations: 0,
+    };
+    const handle = await stack.start({ ...waitingInput(interactionId, conversationId, {}), resume });
+    await until('the handoff to wait', isWaiting(handle));
+    const status = await handle.query(statusQuery);
+    assert.equal(status.holdUpdatesSent, 2);
+    assert.equal(status.queueWaitMs, 4000);
+    await handle.signal(agentJoinedSignal, { interactionId, at: new Date().toISOString(), agentId: 'agent-3' });
+    const result = (await handle.result()) as BotHandoffResult;
+    assert.equal(result.outcome, 'agent_joined');
+    assert.equal(result.transferId, 'xfer-v1');
+    assert.equal(result.attempts, 1);
+    const state = await interactionState(interactionId);
+    assert.deepEqual(state.holds.map((h) => h.status), ['released']);
+    assert.equal(state.context.handoff_status, 'agent_joined');
   });
 });

@@ -1,0 +1,261 @@
+/**
+ * The one step primitive. Every CXone call a workflow makes goes through `step()` or `settle()`:
+ *
+ *   step(ctx, spec)    one activity with its named policy and a summary the Web UI shows. A 429 is
+ *                      waited out on a durable timer (exactly Retry-After, or DEFAULT_RETRY_AFTER_MS
+ *                      when the header is absent) and the call made again, while the handoff's
+ *                      total wait stays within its budget. A cancellation always goes through. Any
+ *                      other failure is applied as the step declares: `report` hands it back to the
+ *                      caller (the transfer picks a fallback), `warn` also records a warning (the
+ *                      history, the hold, the hold message: the handoff goes on without them).
+ *   settle(ctx, spec)  what must happen whatever CXone does — compensations, the final context, the
+ *                      fallback message, the release once an agent joined. Not cancellable. Rounds
+ *                      of COMPENSATION_POLICY attempts, with a durable wait between rounds (backoff,
+ *                      or Retry-After when longer) while the failure is transient (5xx, timeout, 429),
+ *                      until the settle deadline. What still fails is marked: `needsAttention`, the
+ *                      HandoffNeedsAttention search attribute (through the context), a warning.
+ *
+ * Both return a result instead of throwing, so the runbook branches without try/catch.
+ * Deterministic: runs in the workflow sandbox.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
+import type { HandoffActivities } from '../activities';
+import { CxoneFailure, HandoffFailure as HandoffFailureType, type CxoneFailureDetails } from '../src/cxone/failures';
+import type { HandoffFailure } from './definitions';
+import { DEFAULT_RETRY_AFTER_MS, MUTATION_POLICY, SETTLE_BACKOFF_INITIAL_MS, SETTLE_BACKOFF_MAX_MS } from './policies';
+
+const acts = proxyActivities<HandoffActivities>(MUTATION_POLICY);
+
+/** Activities a step may run (the metric is local work, not a CXone call). */
+export type StepActivity = Exclude<keyof HandoffActivities, 'recordMetric' | 'findUnsettledHandoffs'>;
+type In<K extends StepActivity> = Parameters<HandoffActivities[K]>[0];
+type Out<K extends StepActivity> = Awaited<ReturnType<HandoffActivities[K]>>;
+
+/** A failure as a step reports it: the catalogue type, and what the workflow needs to decide. */
+export interface StepFailure extends HandoffFailure {
+  retryAfterMs?: number;
+  /** CXone's answer, bounded and redacted by the activity. */
+  bodyExcerpt?: string;
+}
+
+/** `attempts`: activity attempts in all; `tries`: calls of the activity (one more after each 429 wait). */
+export type StepResult<T> = { ok: true; value: T; attempts: number; tries: number } | { ok: false; failure: StepFailure; attempts: number; tries: number };
+
+/** What a step reads and records: the workflow's state, its limits and its voice. */
+export interface StepContext {
+  /** Total Retry-After waiting so far (all steps); a step adds its waits. */
+  retryAfterWaitedMs: number;
+  /** The most a handoff waits on Retry-After in all before a 429 counts as a failure. */
+  readonly rateLimitBudgetMs: number;
+  /** How long a settle step keeps trying (from its first round). */
+  readonly settleDeadlineMs: number;
+  /** A failure happened (shown as "Last error"), or the step waits (detail for the current step). */
+  noteFailure(text: string): void;
+  noteWait(text: string): void;
+  warn(text: string): void;
+  /** A settle step failed for good: mark the workflow for an operator. */
+  needsAttention(what: string, text: string): void;
+}
+
+interface StepSpecBase<K extends StepActivity> {
+  /** The step's name in warnings, errors and idempotency keys: `transfer`, `releaseHold`, … */
+  name: string;
+  activity: K;
+  policy: ActivityOptions;
+  /** What the Web UI shows on the activity event; a function of the try number (1, 2, …) when it says so. */
+  summary: string | ((tryNo: number) => string);
+  input: In<K>;
+}
+
+export interface StepSpec<K extends StepActivity> extends StepSpecBase<K> {
+  onFailure: 'report' | 'warn';
+  /** The warning's opening words (`history unavailable, transferring without it`); default `<name> failed`. */
+  warning?: string;
+  /**
+   * A cancellation waits for the call in flight to answer, so its effect in CXone is known (a hold
+   * placed is released, a transfer made is reported). Retry-After waits stay cancellable.
+   */
+  uncancellable?: boolean;
+  /** The wait before try n+1 after a 429 on try n (0-based), or undefined to stop; default: exactly Retry-After. */
+  rateLimitWait?: (n: number, retryAfterMs: number | undefined) => number | undefined;
+  /** The summary of a Retry-After timer. */
+  waitSummary?: (waitMs: number, tryNo: number) => string;
+}
+
+export interface SettleSpec<K extends StepActivity> extends StepSpecBase<K> {
+  /** Failure types that mean there is nothing left to do (a release answered 409: not on hold). */
+  doneWhen?: readonly string[];
+  /** What `needsAttention` records when it fails for good: `releaseHold`, `context`, `customerMessage`. */
+  attention: string;
+  /** The warning's opening words when it fails for good; default `<name> failed for good`. */
+  warning?: string;
+}
+
+/** How a settle step ended. */
+export interface SettleResult {
+  ok: boolean;
+  /** Failed for good, or `doneWhen` matched (then `ok` and the failure that said so). */
+  failure?: StepFailure;
+}
+
+export function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** The text of any error, for warnings and "Last error". */
+export function errorText(err: unknown): string {
+  if (err instanceof ActivityFailure) return err.cause?.message ?? err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The failure inside an activity failure, by the catalogue; undefined for anything else (a bug in
+ * the workflow, which must fail the workflow task loudly rather than become a fallback).
+ */
+export function failureOf(step: string, err: unknown): StepFailure | undefined {
+  if (!(err instanceof ActivityFailure)) return undefined;
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) {
+    const details = (cause.details?.[0] ?? {}) as Partial<CxoneFailureDetails>;
+    return {
+      step,
+      type: cause.type ?? CxoneFailure.Unexpected,
+      status: details.status,
+      message: cause.message,
+      retryAfterMs: details.retryAfterMs,
+      ...(details.bodyExcerpt ? { bodyExcerpt: details.bodyExcerpt } : {}),
+    };
+  }
+  // No answer in any attempt (start-to-close or heartbeat timeouts: CXone or the worker hung).
+  return { step, type: HandoffFailureType.ActivityTimeout, message: cause?.message ?? err.message };
+}
+
+/**
+ * Activity attempts a call made: the activity says so in its result or its failure; a failure
+ * without one (every attempt timed out) made the policy's maximum when the retry state says so.
+ */
+export function attemptsOf(outcome: { value: unknown } | { error: unknown }, policy: ActivityOptions): number {
+  if ('value' in outcome) {
+    const attempt = (outcome.value as { attempt?: unknown } | null)?.attempt;
+    return typeof attempt === 'number' && attempt > 0 ? attempt : 1;
+  }
+  const err = outcome.error;
+  if (err instanceof ActivityFailure) {
+    const attempt = err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as { attempt?: unknown } | undefined)?.attempt : undefined;
+    if (typeof attempt === 'number' && attempt > 0) return attempt;
+    if (err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED) return policy.retry?.maximumAttempts ?? 1;
+  }
+  return 1;
+}
+
+async function callOnce<K extends StepActivity>(spec: StepSpecBase<K>, tryNo: number, uncancellable: boolean): Promise<{ value: Out<K> } | { error: unknown }> {
+  const summary = typeof spec.summary === 'function' ? spec.summary(tryNo) : spec.summary;
+  const fn = acts[spec.activity] as unknown as { executeWithOptions(o: ActivityOptions, a: [In<K>]): Promise<Out<K>> };
+  const run = () => fn.executeWithOptions({ ...spec.policy, summary }, [spec.input]);
+  try {
+    // An uncancellable call is never *started* after a cancellation: only one already in flight finishes.
+    // (Checked synchronously: an await here would let the calls beside it be scheduled first.)
+    if (uncancellable && CancellationScope.current().consideredCancelled) await CancellationScope.current().cancelRequested;
+    return { value: await (uncancellable ? CancellationScope.nonCancellable(run) : run()) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Run one step; see the module comment. Rejects only with a cancellation or a bug. */
+export async function step<K extends StepActivity>(ctx: StepContext, spec: StepSpec<K>): Promise<StepResult<Out<K>>> {
+  let attempts = 0;
+  for (let n = 0; ; n += 1) {
+    const outcome = await callOnce(spec, n + 1, spec.uncancellable ?? false);
+    attempts += attemptsOf(outcome, spec.policy);
+    if ('value' in outcome) return { ok: true, value: outcome.value, attempts, tries: n + 1 };
+    const err = outcome.error;
+    if (isCancellation(err)) throw err;
+    const failure = failureOf(spec.name, err);
+    if (!failure) throw err;
+
+    if (failure.type === CxoneFailure.RateLimited) {
+      const waitMs = spec.rateLimitWait ? spec.rateLimitWait(n, failure.retryAfterMs) : Math.max(1, Math.ceil(failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS));
+      ctx.noteFailure(`${spec.name}: 429 rate limited${waitMs === undefined ? '' : ` (Retry-After ${seconds(waitMs)})`}`);
+      if (waitMs !== undefined && ctx.retryAfterWaitedMs + waitMs <= ctx.rateLimitBudgetMs) {
+        ctx.noteWait(`CXone asked to wait ${seconds(waitMs)}`);
+        await sleep(waitMs, { summary: spec.waitSummary?.(waitMs, n + 1) ?? `CXone asked to wait ${seconds(waitMs)} (429 on ${spec.name})` });
+        ctx.retryAfterWaitedMs += waitMs;
+        continue;
+      }
+      const spent: StepFailure = {
+        ...failure,
+        message: `Retry-After budget exhausted at ${spec.name} (${seconds(ctx.retryAfterWaitedMs)} waited of ${seconds(ctx.rateLimitBudgetMs)}): ${failure.message}`,
+      };
+      if (spec.onFailure === 'warn') ctx.warn(`${spec.warning ?? `${spec.name} failed`}: ${spent.message}`);
+      return { ok: false, failure: spent, attempts, tries: n + 1 };
+    }
+    ctx.noteFailure(`${spec.name}: ${failure.message}`);
+    if (spec.onFailure === 'warn') ctx.warn(`${spec.warning ?? `${spec.name} failed`}: ${failure.message}`);
+    return { ok: false, failure, attempts, tries: n + 1 };
+  }
+}
+
+/** Throw the pending cancellation, if an operator asked for one: before something that will not stop once begun. */
+export async function throwIfCancelled(): Promise<void> {
+  const scope = CancellationScope.current();
+  if (scope.consideredCancelled) await scope.cancelRequested;
+}
+
+/**
+ * Wait for every promise, then rethrow the first rejection (a cancellation): unlike Promise.all, no
+ * step is still in flight when the caller compensates, so an undo it registers is not missed.
+ */
+export async function together<T extends readonly unknown[] | []>(values: T): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
+  const settled = await Promise.allSettled(values);
+  for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [P in keyof T]: Awaited<T[P]> };
+}
+
+/** Failures worth another round: CXone (or the worker) may answer later. */
+const TRANSIENT: ReadonlySet<string> = new Set([CxoneFailure.Unavailable, CxoneFailure.RateLimited, HandoffFailureType.ActivityTimeout]);
+
+/** The wait before settle round `round + 1`: backoff, or the Retry-After a 429 asked for when longer. */
+export function settleWaitMs(round: number, retryAfterMs: number | undefined): number {
+  const backoff = Math.min(SETTLE_BACKOFF_INITIAL_MS * 2 ** Math.min(round, 20), SETTLE_BACKOFF_MAX_MS);
+  return Math.max(backoff, Math.ceil(retryAfterMs ?? 0));
+}
+
+/** Run a step that must happen; see the module comment. Never throws for a CXone failure, never cancelled. */
+export function settle<K extends StepActivity>(ctx: StepContext, spec: SettleSpec<K>): Promise<SettleResult> {
+  return CancellationScope.nonCancellable(async () => {
+    // Workflow time (the task's start, replay-safe): the deadline counts the rounds' attempts as well as the waits.
+    // eslint-disable-next-line no-restricted-syntax
+    const startedAt = Date.now();
+    for (let round = 0; ; round += 1) {
+      const outcome = await callOnce(spec, round + 1, false);
+      if ('value' in outcome) return { ok: true };
+      const failure = failureOf(spec.name, outcome.error);
+      if (!failure) throw outcome.error;
+      if (spec.doneWhen?.includes(failure.type)) return { ok: true, failure };
+      ctx.noteFailure(`${spec.name}: ${failure.message}`);
+
+      const waitMs = settleWaitMs(round, failure.type === CxoneFailure.RateLimited ? failure.retryAfterMs : undefined);
+      // eslint-disable-next-line no-restricted-syntax
+      const elapsedMs = Date.now() - startedAt;
+      if (!TRANSIENT.has(failure.type) || elapsedMs + waitMs > ctx.settleDeadlineMs) {
+        const why = TRANSIENT.has(failure.type) ? `still failing after ${seconds(Math.round(elapsedMs / 1000) * 1000)} of tries` : 'not retryable';
+        ctx.needsAttention(spec.attention, `${spec.warning ?? `${spec.name} failed for good`} (${why}): ${failure.message}`);
+        return { ok: false, failure };
+      }
+      const reason = failure.type === CxoneFailure.RateLimited ? 'CXone rate limited it (429)' : `CXone did not answer (${failure.type})`;
+      ctx.noteWait(`${spec.name}: ${reason}, trying again in ${seconds(waitMs)}`);
+      await sleep(waitMs, { summary: `${spec.name}: ${reason}, trying again in ${seconds(waitMs)} (round ${round + 2})` });
+      if (failure.type === CxoneFailure.RateLimited) ctx.retryAfterWaitedMs += waitMs;
+    }
+  });
+}
