@@ -21,14 +21,13 @@
  * never transfers, holds or messages twice. Executions started before the `handoff-v2` patch run
  * the frozen v1 code in legacy/.
  */
-import { isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
-import { CxoneFailure, FallbackAction, fallbackFor, HandoffFailure } from '../src/cxone/failures';
+import { patched, upsertSearchAttributes } from '@temporalio/workflow';
+import { CxoneFailure, FallbackAction, fallbackFor } from '../src/cxone/failures';
 import { InteractionIdKey, QueueIdKey, type BotHandoffInput, type BotHandoffResult, type HistoryEntry } from './definitions';
-import { HOLD_MESSAGE } from './fallback';
-import { endCancelled, endReached, fallback, Handoff, mayHaveApplied } from './handoff-core';
+import { endReached, fallback, Handoff, undoOnCancel } from './handoff-core';
+import { fetchHistory, holdAndNotify, markInProgress, preflight, transfer } from './handoff-steps';
 import { legacyBotHandoff } from './legacy/bot-handoff';
-import { HISTORY_POLICY, MUTATION_POLICY, READ_POLICY, TRANSFER_POLICY } from './policies';
-import { step, together, type StepFailure, type StepResult } from './step';
+import { together, type StepFailure } from './step';
 import { waitForAgent } from './wait-for-agent';
 
 /** Marks executions that run this code (without it: the v1 handoff in legacy/). */
@@ -39,22 +38,15 @@ export async function botHandoff(input: BotHandoffInput): Promise<BotHandoffResu
   if (!patched(HANDOFF_V2_PATCH)) return legacyBotHandoff(input);
   const h = new Handoff(input);
   h.listen();
-  try {
-    if (input.resume) return await waitForAgent(h);
-    upsertSearchAttributes([
-      { key: InteractionIdKey, value: input.interactionId },
-      { key: QueueIdKey, value: input.target.queueId },
-    ]);
-    return await runHandoff(h);
-  } catch (err) {
-    if (!isCancellation(err)) throw err;
-    // Cancelled by an operator: undo what changed in CXone before reporting the cancellation.
-    await endCancelled(h);
-    throw err;
-  }
+  // Cancelled by an operator: what changed in CXone is undone before the cancellation is reported.
+  return undoOnCancel(h, () => (input.resume ? waitForAgent(h) : runHandoff(h)));
 }
 
 async function runHandoff(h: Handoff): Promise<BotHandoffResult> {
+  upsertSearchAttributes([
+    { key: InteractionIdKey, value: h.input.interactionId },
+    { key: QueueIdKey, value: h.input.target.queueId },
+  ]);
   if (h.input.options?.preflight) {
     const unhealthy = await preflight(h);
     if (unhealthy) return fallback(h, unhealthy, FallbackAction.CallbackRequest);
@@ -93,132 +85,4 @@ async function onTransferFailure(h: Handoff, failure: StepFailure, history: Hist
 /** The guest is in a queue and told so: wait for the agent unless asked not to (maxQueueWaitSeconds 0). */
 function afterTransfer(h: Handoff, outcomeWithoutWait: 'transferred' | 'fallback'): Promise<BotHandoffResult> {
   return h.input.options?.maxQueueWaitSeconds === 0 ? endReached(h, outcomeWithoutWait) : waitForAgent(h);
-}
-
-/** Seed 002's check: a paused queue or nobody available → a callback beats an endless wait. */
-async function preflight(h: Handoff): Promise<StepFailure | undefined> {
-  const queueId = h.input.target.queueId;
-  h.enter('checking_queue');
-  const r = await step(h, {
-    name: 'checkQueue',
-    activity: 'checkQueue',
-    policy: READ_POLICY,
-    onFailure: 'warn',
-    // Advisory: if it cannot answer, the transfer itself will tell.
-    warning: 'queue preflight failed, transferring anyway',
-    summary: `Check queue ${queueId} (preflight)`,
-    input: { queueId },
-  });
-  if (!r.ok) return r.failure.type === CxoneFailure.RateLimited ? r.failure : undefined;
-  const q = r.value;
-  if (q.healthy) return undefined;
-  return { step: 'checkQueue', type: HandoffFailure.QueueUnavailable, message: `queue ${queueId}: ${q.reason} (${q.agentsAvailable}/${q.agentsTotal} agents available)` };
-}
-
-async function fetchHistory(h: Handoff): Promise<StepResult<HistoryEntry[]>> {
-  if (h.input.history) return { ok: true, value: h.input.history.slice(-h.historyLimit), attempts: 0, tries: 0 };
-  const r = await step(h, {
-    name: 'fetchHistory',
-    activity: 'fetchHistory',
-    policy: HISTORY_POLICY,
-    onFailure: 'warn',
-    warning: 'history unavailable, transferring without it',
-    summary: `Fetch conversation history (last ${h.historyLimit} exchanges)`,
-    input: { interactionId: h.input.interactionId, limit: h.historyLimit },
-  });
-  return r.ok ? { ...r, value: r.value.entries } : r;
-}
-
-async function markInProgress(h: Handoff): Promise<StepResult<unknown>> {
-  const { input } = h;
-  h.pushUndo({ name: 'markContextFailed' });
-  const r = await step(h, {
-    name: 'updateContext',
-    activity: 'updateContext',
-    policy: MUTATION_POLICY,
-    onFailure: 'warn',
-    warning: 'context not updated',
-    summary: 'Mark interaction context: handoff in progress',
-    input: {
-      interactionId: input.interactionId,
-      attributes: { handoff_status: 'in_progress', handoff_reason: input.trigger.kind, handoff_source: 'cxone-handoff', handoff_workflow_id: h.workflowId },
-      idempotencyKey: h.key('context'),
-    },
-  });
-  if (!r.ok && !mayHaveApplied(r.failure)) h.dropUndo('markContextFailed');
-  return r;
-}
-
-/**
- * One transfer (with its Retry-After waits), to the target queue or (null) the general queue.
- * Uncancellable while in flight: a cancelled handoff knows whether CXone moved the guest.
- */
-async function transfer(h: Handoff, queueId: string | null, history: HistoryEntry[]) {
-  const { input, state } = h;
-  const label = queueId ?? 'the general queue';
-  const name = queueId === null ? 'transfer-general-queue' : 'transfer';
-  h.enter(queueId === null ? 'transferring_general_queue' : 'transferring', label);
-  const r = await step(h, {
-    name,
-    activity: 'transferToQueue',
-    policy: TRANSFER_POLICY,
-    onFailure: 'report',
-    uncancellable: true,
-    summary: `Transfer to ${label}`,
-    input: {
-      interactionId: input.interactionId,
-      queueId,
-      skillGroupId: queueId === null ? undefined : input.target.skillGroupId,
-      priority: input.target.priority,
-      trigger: input.trigger,
-      history,
-      guest: input.guest,
-      idempotencyKey: h.key(name),
-    },
-  });
-  state.attempts += r.attempts;
-  if (r.ok) {
-    state.transferId = r.value.transferId;
-    state.queueId = r.value.queueId;
-    upsertSearchAttributes([{ key: QueueIdKey, value: r.value.queueId }]);
-  }
-  return r;
-}
-
-/** After an accepted transfer: hold the guest and tell them, together (independent calls in CXone). */
-async function holdAndNotify(h: Handoff): Promise<void> {
-  h.enter('notifying', 'hold and hold message together');
-  await together([placeHold(h), sendHoldMessage(h)]);
-}
-
-/** Uncancellable while in flight: a hold CXone placed is always known, so always released. */
-async function placeHold(h: Handoff): Promise<void> {
-  h.pushUndo({ name: 'releaseHold' });
-  const r = await step(h, {
-    name: 'placeOnHold',
-    activity: 'placeOnHold',
-    policy: MUTATION_POLICY,
-    onFailure: 'warn',
-    warning: 'guest not put on hold',
-    uncancellable: true,
-    summary: 'Put the guest on hold',
-    input: { interactionId: h.input.interactionId, idempotencyKey: h.key('hold') },
-  });
-  if (r.ok) h.state.undo = h.state.undo.map((c) => (c.name === 'releaseHold' ? { name: 'releaseHold', holdId: r.value.holdId } : c));
-  else if (!mayHaveApplied(r.failure)) h.dropUndo('releaseHold');
-}
-
-async function sendHoldMessage(h: Handoff): Promise<void> {
-  const r = await step(h, {
-    name: 'sendMessage',
-    activity: 'sendMessage',
-    policy: MUTATION_POLICY,
-    onFailure: 'warn',
-    warning: 'hold message not sent',
-    summary: 'Send the hold message',
-    input: { conversationId: h.input.conversationId, body: HOLD_MESSAGE, sender: 'system', idempotencyKey: h.key('message-hold') },
-  });
-  if (!r.ok) return;
-  h.state.customerNotified = true;
-  h.state.waitStartedAt = r.value.sentAt;
 }

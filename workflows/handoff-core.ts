@@ -16,6 +16,7 @@
  */
 import {
   CancellationScope,
+  isCancellation,
   log,
   proxyLocalActivities,
   setCurrentDetails,
@@ -302,6 +303,16 @@ export async function endFailed(h: Handoff, reason: FallbackActionName | 'abando
     }
     return record(h, reason === 'abandoned' ? 'abandoned' : 'fallback');
   });
+}
+
+/** Run the handoff; if an operator cancels it, endCancelled undoes what changed, then the cancellation goes on. */
+export async function undoOnCancel<T>(h: Handoff, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (isCancellation(err)) await endCancelled(h);
+    throw err;
+  }
 }
 
 /** An operator cancelled: undo what changed in CXone (the context says `cancelled`), then the cancellation is reported. */

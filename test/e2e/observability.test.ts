@@ -303,6 +303,31 @@ describe('the worker metrics server on the same stack', () => {
   });
 });
 
+describe('expected outcomes are not failures in the SDK metrics', () => {
+  /** Sum of a counter's samples whose labels include these. */
+  function total(text: string, name: string, labels: Record<string, string>): number {
+    let sum = 0;
+    for (const line of text.split('\n')) {
+      const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
+      if (!m || m[1] !== name) continue;
+      const got = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      if (Object.entries(labels).every(([k, v]) => got[k] === v)) sum += Number(m[3]);
+    }
+    return sum;
+  }
+  const failedTransfers = async () => total(await (await fetch(`${metricsServer.url}/metrics`)).text(), 'temporal_activity_execution_failed_total', { activity_type: 'transferToQueue' });
+
+  it('a 409 on the transfer (already transferred) is BENIGN: no failed activity counted; a 400 is', async () => {
+    const before = await failedTransfers();
+    await control.addFault({ method: 'POST', path: '/api/v2/interactions/transfers', status: 409, times: 1 });
+    assert.equal((await runDirect()).result.outcome, 'already_transferred');
+    assert.equal(await failedTransfers(), before, 'the 409 did not count as a failed activity');
+    await control.addFault({ method: 'POST', path: '/api/v2/interactions/transfers', status: 400, times: 1 });
+    assert.equal((await runDirect()).result.fallbackAction, 'offer_self_service_menu');
+    assert.equal(await failedTransfers(), before + 1, 'the 400 did');
+  });
+});
+
 describe('tracing on (in-memory exporter) on the same stack', () => {
   it('a handoff is one trace: StartWorkflow → RunWorkflow → StartActivity/RunActivity for each step', async () => {
     const exporter = new InMemorySpanExporter();

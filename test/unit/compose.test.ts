@@ -6,11 +6,13 @@
  * by scanning src/ for the variable names, so a typo or a stale variable fails here.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { RECOMMENDED_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
+import { cliSearchAttributeType, HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 
 const root = path.resolve(__dirname, '..', '..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -129,11 +131,17 @@ describe('docker-compose.yml', () => {
     assert.equal(dependsOn(services['temporal-ui']!)['codec-server'], 'service_healthy');
   });
 
-  it('registers the five handoff search attributes as Keyword', () => {
+  it('registers every handoff search attribute with its type (the list the dev server registers), and the loop really runs', () => {
     const script = commandOf(services['temporal-admin-tools']!);
-    assert.match(script, /temporal operator search-attribute create/);
-    assert.match(script, /--type Keyword/);
-    for (const name of ['InteractionId', 'QueueId', 'HandoffStep', 'HandoffOutcome', 'FallbackAction']) assert.match(script, new RegExp(`\\b${name}\\b`), name);
+    for (const key of HANDOFF_SEARCH_ATTRIBUTES) assert.match(script, new RegExp(`\\b${key.name}=${cliSearchAttributeType(key.type)}\\b`), key.name);
+    // Run the script as the container's sh would (compose turns $$ into $), with a stand-in `temporal`.
+    const sh = `temporal() { echo "$*"; }\n${script.replace(/\$\$/g, '$')}`;
+    const out = execFileSync('sh', ['-c', sh], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    const created = out.split('\n').filter((l) => l.startsWith('operator search-attribute create'));
+    assert.deepEqual(
+      created.map((l) => /--name (\S+) --type (\S+)/.exec(l)?.slice(1).join('=')),
+      HANDOFF_SEARCH_ATTRIBUTES.map((k) => `${k.name}=${cliSearchAttributeType(k.type)}`),
+    );
   });
 
   it('sets, for our services, only variables the application reads', () => {

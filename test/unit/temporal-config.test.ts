@@ -36,4 +36,16 @@ describe('temporalConfigFromEnv', () => {
   it('names a bad TEMPORAL_ADDRESS', () => {
     assert.throws(() => temporalConfigFromEnv({ TEMPORAL_ADDRESS: 'no-port' }), /TEMPORAL_ADDRESS: expected host:port/);
   });
+
+  it('reads HANDOFF_RECONCILE_INTERVAL (default 5m; off = no schedule) and names a bad one', () => {
+    assert.equal(temporalConfigFromEnv({}).reconcileInterval, '5m');
+    assert.equal(temporalConfigFromEnv({ HANDOFF_RECONCILE_INTERVAL: '90s' }).reconcileInterval, '90s');
+    assert.equal(temporalConfigFromEnv({ HANDOFF_RECONCILE_INTERVAL: 'off' }).reconcileInterval, undefined);
+    for (const bad of ['5', '0m', 'soon', '5 m', '-1h']) {
+      assert.throws(() => temporalConfigFromEnv({ HANDOFF_RECONCILE_INTERVAL: bad }), (err: Error) => {
+        assert.match(err.message, /^HANDOFF_RECONCILE_INTERVAL: expected a duration like 5m/);
+        return true;
+      }, bad);
+    }
+  });
 });
