@@ -14,7 +14,7 @@ import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } fro
 import { DEFAULT_SETTINGS, type HandoffSettings } from '../../activities/deps';
 import { CxoneClient } from '../../src/cxone';
 import { silentLogger } from '../../src/log';
-import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
+import { SimControl, startSimulator, type RunningSimulator, type SimInteractionState } from '../../src/sim';
 import { createHandoffStarter } from '../../src/starter/start-handoff';
 import { StreamListener } from '../../src/starter/stream';
 import { routingEventOf } from '../../src/starter/trigger';
@@ -142,6 +142,13 @@ export function handoffInput(interactionId: string, conversationId: string, over
     ...overrides,
     options: { maxQueueWaitSeconds: 0, ...overrides.options },
   };
+}
+
+/** The simulator's state of one interaction (transfers, holds, messages, context); fails if it does not exist. */
+export async function interactionState(stack: Pick<HandoffStack, 'control'>, interactionId: string): Promise<SimInteractionState> {
+  const state = (await stack.control.state()).interactions[interactionId];
+  if (!state) throw new Error(`simulator has no interaction ${interactionId}`);
+  return state;
 }
 
 /** Save a history for the replay tests when RECORD_HISTORIES=1. */

@@ -9,10 +9,10 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { buildTimeline } from '../../src/diagnostics/handoff-timeline';
 import { explainHandoff } from '../../src/diagnostics/handoff-report';
-import type { SimInteractionState } from '../../src/sim';
 import { HandoffNeedsAttentionKey, interactionEndedSignal, statusQuery, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
 import { FALLBACK_MESSAGES, FallbackAction, HOLD_MESSAGE } from '../../workflows/fallback';
-import { handoffInput, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { handoffInput, interactionState as stateOf, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { until } from '../helpers/until';
 
 const RELEASE = '/api/v2/interactions/hold/release';
 const TRANSFERS = '/api/v2/interactions/transfers';
@@ -30,20 +30,8 @@ beforeEach(async () => {
   await stack.control.setQueue({ queueId: 'queue-general', agentsAvailable: 0 });
 });
 
-async function interactionState(id: string): Promise<SimInteractionState> {
-  const it = (await stack.control.state()).interactions[id];
-  assert.ok(it, `simulator has no interaction ${id}`);
-  return it;
-}
+const interactionState = (id: string) => stateOf(stack, id);
 
-async function until(what: string, pred: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function waiting(interactionId: string, conversationId: string, options: BotHandoffInput['options'] = {}): BotHandoffInput {
   return handoffInput(interactionId, conversationId, { options: { maxQueueWaitSeconds: 600, holdUpdateIntervalSeconds: 60, ...options } });

@@ -10,9 +10,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { buildTimeline } from '../../src/diagnostics/handoff-timeline';
 import { explainHandoff, findReconciliation, renderHandoffReport } from '../../src/diagnostics/handoff-report';
 import { ensureReconcilerSchedule, reconcileNow } from '../../src/reconcile';
-import type { SimInteractionState } from '../../src/sim';
 import { RECONCILER_SCHEDULE_ID, reconcileWorkflowId, statusQuery, type BotHandoffResult } from '../../workflows/definitions';
-import { handoffInput, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { handoffInput, interactionState as stateOf, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { until } from '../helpers/until';
 
 const RELEASE = '/api/v2/interactions/hold/release';
 
@@ -24,20 +24,8 @@ before(async () => {
 });
 after(async () => stack?.teardown());
 
-async function interactionState(id: string): Promise<SimInteractionState> {
-  const it = (await stack.control.state()).interactions[id];
-  assert.ok(it, `simulator has no interaction ${id}`);
-  return it;
-}
+const interactionState = (id: string) => stateOf(stack, id);
 
-async function until(what: string, pred: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function listed(query: string): Promise<number> {
   let n = 0;
