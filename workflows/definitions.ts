@@ -194,7 +194,7 @@ export interface BotHandoffResult {
   compensations: CompensationRecord[];
   /** The guest got the hold message or the fallback message. */
   customerNotified: boolean;
-  /** Why the handoff fell back (absent on success). */
+  /** Why the handoff fell back (absent on success; after a 403 to the general queue, the 403). */
   failure?: HandoffFailure;
   /** Total time spent waiting on Retry-After. */
   retryAfterWaitedMs: number;

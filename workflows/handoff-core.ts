@@ -388,7 +388,8 @@ function resultOf(h: Handoff, outcome: HandoffOutcome): BotHandoffResult {
     latencyMs: 0,
     compensations: s.compensations,
     customerNotified: s.customerNotified,
-    failure: outcome === 'fallback' ? s.failure : undefined,
+    // Why it fell back — also when the general queue's agent took the guest after a 403.
+    failure: outcome === 'fallback' || s.fallbackAction ? s.failure : undefined,
     retryAfterWaitedMs: s.retryAfterWaitedMs,
     warnings: s.warnings,
     ...(waited ? { queueWaitMs: s.queueWaitMs, holdUpdatesSent: s.holdUpdatesSent } : {}),

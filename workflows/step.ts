@@ -176,10 +176,11 @@ export async function step<K extends StepActivity>(ctx: StepContext, spec: StepS
   let attempts = 0;
   for (let n = 0; ; n += 1) {
     const outcome = await callOnce(spec, n + 1, spec.uncancellable ?? false);
+    // A cancelled call is not counted: uncancellable calls finish (and count), the others are not counted calls.
+    if ('error' in outcome && isCancellation(outcome.error)) throw outcome.error;
     attempts += attemptsOf(outcome, spec.policy);
     if ('value' in outcome) return { ok: true, value: outcome.value, attempts, tries: n + 1 };
     const err = outcome.error;
-    if (isCancellation(err)) throw err;
     const failure = failureOf(spec.name, err);
     if (!failure) throw err;
 
