@@ -1,26 +1,35 @@
 /**
- * `npm run chaos -- --handoffs N --kills K`: N handoffs run while the worker process is SIGKILLed
- * K times at random moments and the Temporal dev server (SQLite file) is SIGKILLed and started
- * again once, on the same port with the same file. The verdict comes from evidence, not from the
- * harness's bookkeeping: Temporal's status of every workflow, the simulator's request journal
- * (duplicate transfers) and its state (holds). The last line is
+ * `npm run chaos -- --handoffs N --kills K [--faults none|mix]`: N handoffs run while the worker
+ * process is SIGKILLed K times at random moments and the Temporal dev server (SQLite file) is
+ * SIGKILLed and started again once, on the same port with the same file. With `--faults mix`, the
+ * simulator also answers 429s (with and without Retry-After), 5xx and slow answers on every CXone
+ * endpoint a handoff calls, drawn from the seed and injected steadily across the start window
+ * (bench/lib/fault-mix.ts). The verdict comes from evidence, not from the harness's bookkeeping:
+ * Temporal's status and result of every workflow, the simulator's request journal (duplicate
+ * transfers) and its state (holds, contexts, messages sent, faults still armed). The last line is
  *
- *   N/N completed, 0 duplicate transfers, 0 left on hold
+ *   N/N completed, 0 duplicate transfers, 0 left on hold, 0 contexts in progress, 0 fallback messages missing
  *
- * and the exit code is 0 only when every handoff completed exactly once and nobody is on hold.
- * A JSON report goes to bench/results/chaos-<timestamp>.json. Progress goes to stderr.
+ * and the exit code is 0 only when every handoff completed exactly once, nobody is on hold, no
+ * context still says in_progress, and every fallback's customer message was sent or marked
+ * (`needsAttention: customerMessage`). A JSON report goes to bench/results/chaos-<timestamp>.json.
+ * Progress goes to stderr.
  *
  * In this process: the simulator, the Temporal client that starts the handoffs and watches them,
  * and the starter's routing forwarder (stream agent-joined events → signals). In child processes:
  * the worker (`handoff worker`, the thing being killed) and the dev server.
  */
+import { spawn } from 'node:child_process';
 import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs as parseCliArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { CxoneClient } from '../src/cxone';
+import { handoffSettingsFromEnv } from '../src/handoff-settings';
 import { createLogger } from '../src/log';
 import { SimControl, startSimulator, type JournalEntry, type SimState } from '../src/sim';
 import { createHandoffStarter, type HandoffStarter } from '../src/starter/start-handoff';
@@ -30,19 +39,31 @@ import { locateTemporalCli } from '../src/temporal/cli-locator';
 import { freePort, RECOMMENDED_DYNAMIC_CONFIG, startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
 import { handoffWorkflowId, type BotHandoffInput, type BotHandoffResult } from '../workflows/definitions';
 import {
+  checkFallbackMessages,
+  checkRetryAfter,
+  contextsInProgress,
   duplicateTransfers,
   endpointOf,
+  entriesOfInteraction,
+  faultAnswers,
   firstProgressAfter,
   journalComplete,
   leftOnHold,
   multipleTransferRecords,
+  needingAttention,
+  onHoldAfterAgentMs,
+  percentile,
   tally,
+  tallyFaults,
   transferInteractionOf,
   transferKeyIndex,
   verdictLine,
   verdictOk,
+  type FaultUsage,
+  type InjectedFault,
   type Verdict,
 } from './lib/evidence';
+import { endpointLabel, FAULT_KIND_LABELS, FAULT_MODES, faultBudget, handoffEndpoints, planFaultMix, type FaultKind, type FaultMode, type PlannedFault } from './lib/fault-mix';
 import { startWorkerProcess, type WorkerProcess } from './lib/worker-process';
 import { benchInput, mapLimit } from './lib/stack';
 
@@ -64,6 +85,11 @@ const PROGRESS_WAIT_MS = 60_000;
 /** After the deadline, the final evidence checks get this long. */
 const CHECK_GRACE_MS = 60_000;
 const TASK_QUEUE = 'bot-handoff-chaos';
+const HANDOFF_BIN = path.resolve(__dirname, '..', 'bin', 'handoff.js');
+/** Mixed into the seed for the fault mix's own random stream. */
+const FAULT_SEED_SALT = 0x5eedfa17;
+/** Problem handoffs whose doctor report and history are saved when the verdict fails. */
+const FORENSICS_LIMIT = 10;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -73,39 +99,52 @@ interface Args {
   kills: number;
   timeoutSeconds: number;
   seed: number;
+  faults: FaultMode;
 }
 
 class UsageError extends Error {}
 
-const USAGE = `usage: npm run chaos -- [--handoffs N] [--kills K] [--timeout-seconds S] [--seed X]
+const USAGE = `usage: npm run chaos -- [--handoffs N] [--kills K] [--timeout-seconds S] [--seed X] [--faults none|mix]
   --handoffs N          handoffs to run (default 100)
   --kills K             worker SIGKILLs at random moments (default 3); the dev server is restarted once besides
   --timeout-seconds S   overall deadline (default 600)
-  --seed X              seed of the random moments (default: random, printed)`;
+  --seed X              seed of the random moments and of the fault mix (default: random, printed)
+  --faults none|mix     none (default): crashes only; mix: also 429s (with and without Retry-After),
+                        5xx answers and latency spikes on every CXone endpoint a handoff calls`;
+
+const INTEGER_FLAGS = { handoffs: 1, kills: 1, 'timeout-seconds': 1, seed: 0 } as const;
 
 export function parseArgs(argv: string[]): Args {
-  const flags: Record<string, { key: keyof Args; min: number }> = {
-    '--handoffs': { key: 'handoffs', min: 1 },
-    '--kills': { key: 'kills', min: 1 },
-    '--timeout-seconds': { key: 'timeoutSeconds', min: 1 },
-    '--seed': { key: 'seed', min: 0 },
-  };
-  const args: Args = { handoffs: 100, kills: 3, timeoutSeconds: 600, seed: Math.floor(Math.random() * 2 ** 31) };
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    const eq = arg.indexOf('=');
-    const name = eq > 0 ? arg.slice(0, eq) : arg;
-    const flag = flags[name];
-    if (!flag) throw new UsageError(`unknown argument ${arg}`);
-    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
-    const what = flag.min > 0 ? 'a positive integer' : 'a non-negative integer';
-    if (value === undefined) throw new UsageError(`${name} needs a value (${what})`);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value)) || Number(value) < flag.min) {
-      throw new UsageError(`${name} must be ${what}, got "${value}"`);
-    }
-    args[flag.key] = Number(value);
+  let values: Record<string, string | undefined>;
+  try {
+    ({ values } = parseCliArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { handoffs: { type: 'string' }, kills: { type: 'string' }, 'timeout-seconds': { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' } },
+    }));
+  } catch (err) {
+    // node:util names the flag ("Unknown option '--foo'", "Option '--kills <value>' argument missing").
+    if ((err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((err as Error).message.split('\n')[0]!);
+    throw err;
   }
-  return args;
+  const int = (name: keyof typeof INTEGER_FLAGS, fallback: number): number => {
+    const value = values[name];
+    if (value === undefined) return fallback;
+    const min = INTEGER_FLAGS[name];
+    const what = min > 0 ? 'a positive integer' : 'a non-negative integer';
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value)) || Number(value) < min) throw new UsageError(`--${name} must be ${what}, got "${value}"`);
+    return Number(value);
+  };
+  const faults = values.faults ?? 'none';
+  if (!(FAULT_MODES as readonly string[]).includes(faults)) throw new UsageError(`--faults must be ${FAULT_MODES.join(' or ')}, got "${faults}"`);
+  return {
+    handoffs: int('handoffs', 100),
+    kills: int('kills', 3),
+    timeoutSeconds: int('timeout-seconds', 600),
+    seed: int('seed', Math.floor(Math.random() * 2 ** 31)),
+    faults: faults as FaultMode,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,6 +217,28 @@ function childPids(): number[] {
     // Not Linux: the dev server's own exit hook and the workers' closed pipes have to do.
   }
   return pids;
+}
+
+/** `handoff doctor handoff <workflowId>` against this run's dev server, its output as text (never throws). */
+function doctorHandoff(workflowId: string, address: string, namespace: string): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [HANDOFF_BIN, 'doctor', 'handoff', workflowId], {
+      env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (text += c.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      resolve(`${text}\n(doctor could not run: ${err.message})\n`);
+    });
+    child.once('exit', (code, sig) => {
+      clearTimeout(timer);
+      resolve(`$ handoff doctor handoff ${workflowId}   (exit ${code ?? sig})\n${text}`);
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -276,6 +337,8 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   // The starter's routing forwarder: agent-joined / ended stream events → signals. A signal that
   // fails (server down) is logged and lost; the handoff's periodic queue check must notice.
   const signals = { delivered: 0, no_handoff: 0, failed: 0 };
+  /** interactionId → epoch ms of its `interaction.agent_joined` event (the simulator's timestamp). */
+  const agentJoinedAt = new Map<string, number>();
   const cxone = new CxoneClient({ baseUrl: sim.url, clientId: 'cxone-handoff-chaos', clientSecret: 'simulator-accepts-any-secret' });
   registerCleanup(() => cxone.close());
   const routing = new StreamListener({
@@ -286,6 +349,8 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
     onEvent: async (event) => {
       const r = routingEventOf(event);
       if (!r) return;
+      // The simulator's own time of the join: how long the guest stays on hold after it is measured from here.
+      if (r.kind === 'agent_joined' && !agentJoinedAt.has(r.interactionId)) agentJoinedAt.set(r.interactionId, r.at ? Date.parse(r.at) : Date.now());
       try {
         signals[await starter.notifyRouting(r, 'stream')] += 1;
       } catch (err) {
@@ -321,6 +386,15 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   const at = (offsetMs: number) => runStart + offsetMs;
   say(`plan: one start every ${(startGapMs / 1000).toFixed(2)} s over ${(windowMs / 1000).toFixed(0)} s; agent joins ${AGENT_DELAY_MS[0] / 1000}-${AGENT_DELAY_MS[1] / 1000} s after the transfer`);
   say(`plan: ${events.map((e) => `${label(e)} at ${rel(at(e.plannedAtMs))}`).join(', ')}`);
+  // The fault mix comes from its own stream of the run's seed: for one seed, --faults none and mix
+  // share the crash moments and the agent delays.
+  const faultEndpoints = handoffEndpoints(handoffSettingsFromEnv(process.env).transferForm);
+  const faultPlan: PlannedFault[] =
+    args.faults === 'mix' ? planFaultMix({ random: seededRandom((args.seed ^ FAULT_SEED_SALT) >>> 0), windowMs, count: faultBudget(args.handoffs, windowMs), endpoints: faultEndpoints }) : [];
+  if (faultPlan.length > 0) {
+    const kinds = tally(faultPlan.map((f) => FAULT_KIND_LABELS[f.kind]));
+    say(`plan: fault mix of ${faultPlan.length} faults over ${(windowMs / 1000).toFixed(0)} s (about one every ${Math.round(windowMs / faultPlan.length)} ms) on ${faultEndpoints.length} endpoints: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
 
   const started = () => handoffs.filter((h) => h.startedAt !== undefined).length;
   const isClosed = (h: Handoff) => h.status !== undefined && h.status !== 'RUNNING';
@@ -379,6 +453,11 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   };
   let eventsDone = false;
   let harnessError: unknown;
+  /** Aborted once every handoff has closed: nothing left to inject faults into. */
+  const allClosed = new AbortController();
+  /** The faults registered with the simulator (its answer's id), in order. */
+  const injected: Array<InjectedFault & { at: string; spec: PlannedFault['spec'] }> = [];
+  let faultErrors = 0;
   const polling = (async () => {
     while (!signal.aborted) {
       const todo = handoffs.filter((h) => h.startedAt !== undefined && (h.status === undefined || h.status === 'RUNNING'));
@@ -387,11 +466,31 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
       const decile = Math.floor((done * 10) / args.handoffs);
       if (decile > lastDecile) {
         lastDecile = decile;
-        say(`${done}/${args.handoffs} handoffs finished (${Math.round((done * 100) / args.handoffs)}%), ${inFlight()} in flight, ${args.handoffs - started()} not started yet`);
+        const faults = faultPlan.length > 0 ? `, ${injected.length}/${faultPlan.length} faults injected` : '';
+        say(`${done}/${args.handoffs} handoffs finished (${Math.round((done * 100) / args.handoffs)}%), ${inFlight()} in flight, ${args.handoffs - started()} not started yet${faults}`);
       }
+      if (done === args.handoffs) allClosed.abort();
       if (done === args.handoffs && eventsDone) return;
       await sleep(POLL_INTERVAL_MS, signal);
     }
+  })();
+
+  // --- faults: the plan injected through the control API, until it is done or every handoff is ---
+  const injecting = (async () => {
+    if (faultPlan.length === 0) return;
+    const until = AbortSignal.any([signal, allClosed.signal]);
+    for (const f of faultPlan) {
+      await sleep(Math.max(0, at(f.atMs) - Date.now()), until);
+      if (until.aborted) break;
+      try {
+        const { id } = await control.addFault(f.spec);
+        injected.push({ id, kind: f.kind, endpoint: endpointLabel(f.endpoint), times: f.spec.times ?? 1, at: new Date().toISOString(), spec: f.spec });
+      } catch (err) {
+        faultErrors += 1;
+        if (faultErrors === 1) say(`injecting a fault failed (${errText(err)}); going on`);
+      }
+    }
+    if (!signal.aborted) say(`fault mix: ${injected.length} of ${faultPlan.length} planned faults injected${faultErrors ? ` (${faultErrors} failed)` : ''}`);
   })();
 
   // --- chaos: the events in order, each at its moment (or once the previous one recovered) ----
@@ -469,7 +568,10 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
       eventsDone = true;
     });
 
-  await Promise.all([starting, polling, chaos]);
+  await Promise.all([starting, polling, chaos, injecting]);
+  // What the faults still have armed says how many requests they applied to; then none is left.
+  const armed = faultPlan.length > 0 ? await control.faults() : [];
+  if (armed.length > 0) await control.clearFaults();
   const runEnd = Date.now();
   const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
   if (reason === 'interrupted') return { code: 130, output: [] };
@@ -526,13 +628,93 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   const restart = events.find((e) => e.kind === 'server_restart');
   const lostByRestart = restart?.at === undefined ? [] : handoffs.filter((h) => h.status === 'NOT_FOUND' && h.startedAt !== undefined && h.startedAt < restart.at!).map((h) => h.workflowId);
 
+  // Every context the handoffs marked in_progress got its final word; every fallback told the guest or said it could not.
+  const inProgress = contextsInProgress(state.interactions, handoffs.map((h) => h.interactionId));
+  const fallbackMessages = checkFallbackMessages(handoffs, state.interactions);
+  const attention = needingAttention(handoffs);
+  // What the results say besides the outcome: hold updates sent (the queue check's traffic) and warnings (by their opening words).
+  const holdUpdates = { handoffs: handoffs.filter((h) => (h.result?.holdUpdatesSent ?? 0) > 0).length, sent: handoffs.reduce((n, h) => n + (h.result?.holdUpdatesSent ?? 0), 0) };
+  const warned = handoffs.filter((h) => (h.result?.warnings.length ?? 0) > 0);
+  // Per handoff: what its result says, and how long its guest stayed on hold after the agent joined (sim holds vs the stream's event).
+  const evidenceEnd = Date.now();
+  const perHandoff = handoffs.map((h) => ({
+    interactionId: h.interactionId,
+    status: h.status,
+    outcome: h.result?.outcome,
+    fallbackAction: h.result?.fallbackAction,
+    latencyMs: h.result?.latencyMs,
+    retryAfterWaitedMs: h.result?.retryAfterWaitedMs,
+    holdUpdatesSent: h.result?.holdUpdatesSent,
+    warnings: h.result?.warnings.length,
+    agentJoinedAt: agentJoinedAt.has(h.interactionId) ? new Date(agentJoinedAt.get(h.interactionId)!).toISOString() : undefined,
+    onHoldAfterAgentMs: onHoldAfterAgentMs(state.interactions[h.interactionId]?.holds ?? [], agentJoinedAt.get(h.interactionId), evidenceEnd),
+  }));
+  const spread = (values: Array<number | undefined>) => {
+    const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+    return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) };
+  };
+  const holdAfterAgent = spread(perHandoff.map((h) => h.onHoldAfterAgentMs));
+  const retryAfterWaited = spread(perHandoff.map((h) => h.retryAfterWaitedMs));
+  const longestHold = perHandoff.reduce<(typeof perHandoff)[number] | undefined>((best, h) => ((h.onHoldAfterAgentMs ?? -1) > (best?.onHoldAfterAgentMs ?? -1) ? h : best), undefined);
+  const warnings = tally(warned.flatMap((h) => h.result!.warnings.map((w) => w.split(':')[0]!.replace(/#\d+/g, '#n').slice(0, 80))));
+  // The faults: what they were armed for and what they hit (sim), what they answered (journal), and
+  // whether every retry after a 429 waited its Retry-After (calls with an Idempotency-Key: one step each).
+  const faultTally = tallyFaults(injected, armed);
+  const answeredByFaults = faultAnswers(entries);
+  const retryAfter = checkRetryAfter(entries.filter((e) => e.idempotencyKey !== null));
+
   const verdict: Verdict = {
     total: args.handoffs,
     completed: handoffs.filter((h) => h.status === 'COMPLETED').length,
     duplicateTransfers: duplicates.length,
     leftOnHold: onHold.length,
+    contextsInProgress: inProgress.length,
+    fallbackMessagesMissing: fallbackMessages.missing.length,
   };
   const ok = verdictOk(verdict);
+
+  // Forensics for every handoff with a problem (or marked needsAttention): its result, its
+  // interaction in the simulator and its journal entries in the report; and for the first few, when
+  // the verdict fails or a handoff needs attention, `handoff doctor handoff` and the history, taken
+  // while the dev server still runs (it is gone after the run).
+  const problemsOf = new Map<string, string[]>();
+  const flag = (interactionId: string, what: string) => problemsOf.set(interactionId, [...(problemsOf.get(interactionId) ?? []), what]);
+  for (const h of handoffs) if (h.status !== 'COMPLETED' && h.status !== 'NOT_STARTED') flag(h.interactionId, `status ${h.status ?? 'unknown'}`);
+  for (const d of duplicates) flag(d.interactionId, `duplicate transfer (${d.accepted} accepted)`);
+  for (const o of onHold) flag(o.interactionId, `left on hold (${o.holdIds.join(', ')})`);
+  for (const id of inProgress) flag(id, 'context in progress');
+  for (const m of fallbackMessages.missing) flag(m.interactionId, `fallback message missing (${m.fallbackAction})`);
+  for (const a of attention) flag(a.interactionId, `needs attention: ${a.needsAttention.join(', ')}`);
+  const forensics = [...problemsOf].map(([interactionId, problems]) => {
+    const h = handoffs.find((x) => x.interactionId === interactionId);
+    const sim = state.interactions[interactionId];
+    return {
+      workflowId: handoffWorkflowId(interactionId),
+      interactionId,
+      problems,
+      status: h?.status,
+      result: h?.result,
+      sim: sim && { state: sim.state, context: sim.context, holds: sim.holds, transfers: sim.transfers.length, messages: sim.messages.map((m) => ({ at: m.timestamp, body: m.body })) },
+      journal: entriesOfInteraction(entries, interactionId).map(({ seq, at: when, method, path: p, status, idempotencyKey, durationMs, replayed, fault, retryAfter: ra }) => ({ seq, at: when, method, path: p, status, idempotencyKey, durationMs, replayed, fault, ...(ra === undefined ? {} : { retryAfter: ra }) })),
+      doctorFile: undefined as string | undefined,
+      historyFile: undefined as string | undefined,
+    };
+  });
+  if ((!ok || attention.length > 0) && server) {
+    const address = server.address;
+    const namespace = server.namespace;
+    await mapLimit(forensics.slice(0, FORENSICS_LIMIT), 2, async (f) => {
+      f.doctorFile = path.join(tmpDir, `doctor-${f.workflowId}.txt`);
+      await writeFile(f.doctorFile, await doctorHandoff(f.workflowId, address, namespace));
+      try {
+        const history = await client.workflow.getHandle(f.workflowId).fetchHistory();
+        f.historyFile = path.join(tmpDir, `history-${f.workflowId}.json`);
+        await writeFile(f.historyFile, historyToJSON(history));
+      } catch (err) {
+        say(`history of ${f.workflowId}: ${errText(err)}`);
+      }
+    });
+  }
   const outcomes = tally(handoffs.filter((h) => h.result).map((h) => (h.result!.fallbackAction ? `${h.result!.outcome} (${h.result!.fallbackAction})` : h.result!.outcome)));
   const statuses = tally(handoffs.map((h) => h.status ?? 'UNKNOWN'));
   const notCompleted = handoffs.filter((h) => h.status !== 'COMPLETED').map((h) => ({ workflowId: h.workflowId, status: h.status, startedAt: h.startedAt && new Date(h.startedAt).toISOString() }));
@@ -559,9 +741,34 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   out.push(`Transfers (journal): ${transfers.calls} calls, ${transfers.accepted} accepted, ${transfers.replayed} idempotent replays, ${transfers.rejected} rejected; journal ${entries.length} entries${journalComplete(entries) ? '' : ' (TRUNCATED: the oldest entries were dropped, duplicates may be missed)'}`);
   out.push(`Idempotent replays (a CXone call repeated after a crash, answered from memory): ${replays.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
   out.push(`Routing signals from the stream: ${signals.delivered} delivered, ${signals.no_handoff} no handoff running, ${signals.failed} failed (left to the queue check); start calls retried: ${startErrors.count}; describe errors while polling: ${pollErrors}`);
+  if (args.faults === 'mix') {
+    const usage = (u: FaultUsage) => `${u.faults} (${u.hit}/${u.uses} requests hit)`;
+    out.push(`Faults injected (--faults mix): ${usage(faultTally.total)}${faultErrors ? `; ${faultErrors} failed to register` : ''}${injected.length < faultPlan.length ? `; ${faultPlan.length - injected.length} planned ones not injected (the handoffs were done first)` : ''}`);
+    out.push(`  by kind: ${(Object.keys(FAULT_KIND_LABELS) as FaultKind[]).map((k) => `${FAULT_KIND_LABELS[k]} ${usage(faultTally.byKind[k] ?? { faults: 0, uses: 0, hit: 0 })}`).join(', ')}`);
+    out.push(`  by endpoint: ${faultEndpoints.map((e) => endpointLabel(e)).map((e) => `${e} ${usage(faultTally.byEndpoint[e] ?? { faults: 0, uses: 0, hit: 0 })}`).join(', ')}`);
+    const byStatus = tally(entries.filter((e) => e.fault).map((e) => String(e.status)));
+    out.push(`  answered by a fault (journal): ${byStatus.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'} (latency spikes let the request through)`);
+  }
+  out.push(
+    `Retry-After (journal, calls with an Idempotency-Key): ${retryAfter.checked} retries after a 429 with Retry-After checked, ${retryAfter.early} early${retryAfter.checked ? ` (closest ${Math.round(retryAfter.minMarginMs)} ms after)` : ''}`,
+  );
+  out.push(`Fallback messages (sim state vs results): ${fallbackMessages.checked} fallbacks with a customer message, ${fallbackMessages.sent} sent, ${fallbackMessages.marked} marked needsAttention customerMessage, ${fallbackMessages.missing.length} missing`);
+  if (holdAfterAgent.n > 0) {
+    out.push(
+      `On hold after the agent joined (sim holds vs the stream event): p50 ${secs(holdAfterAgent.p50)}, p95 ${secs(holdAfterAgent.p95)}, max ${secs(holdAfterAgent.max)}${longestHold ? ` (${handoffWorkflowId(longestHold.interactionId)})` : ''}`,
+    );
+  }
+  out.push(`Retry-After waited per handoff (results): p50 ${secs(retryAfterWaited.p50)}, p95 ${secs(retryAfterWaited.p95)}, max ${secs(retryAfterWaited.max)}`);
+  out.push(`Hold updates sent (results): ${holdUpdates.sent} in ${holdUpdates.handoffs} handoffs (each after a queue check: queue, agents, interaction)`);
+  out.push(`Warnings (results): ${warned.length} handoffs${warnings.length ? ` — ${warnings.map(([k, n]) => `${k} ${n}`).join(', ')}` : ''}`);
+  out.push(`Needs attention (results): ${attention.length} handoffs${attention.length ? ` — ${tally(attention.flatMap((a) => a.needsAttention)).map(([k, n]) => `${k} ${n}`).join(', ')}` : ''}`);
   for (const d of duplicates) out.push(`  DUPLICATE TRANSFER: ${handoffWorkflowId(d.interactionId)} — ${d.accepted} accepted transfer answers (journal seq ${d.seqs.join(', ')})`);
   for (const id of multiRecorded.filter((i) => !duplicates.some((d) => d.interactionId === i))) out.push(`  the simulator recorded more than one transfer for ${id} (journal did not show it)`);
   for (const h of onHold) out.push(`  LEFT ON HOLD: ${handoffWorkflowId(h.interactionId)} — hold ${h.holdIds.join(', ')} still on_hold`);
+  for (const id of inProgress) out.push(`  CONTEXT IN PROGRESS: ${handoffWorkflowId(id)} — handoff_status still in_progress`);
+  for (const m of fallbackMessages.missing) out.push(`  FALLBACK MESSAGE MISSING: ${handoffWorkflowId(m.interactionId)} — ${m.fallbackAction}: neither sent nor marked needsAttention`);
+  for (const a of attention) out.push(`  needs attention: ${handoffWorkflowId(a.interactionId)} — ${a.needsAttention.join(', ')}`);
+  for (const f of forensics.filter((x) => x.doctorFile)) out.push(`  forensics: ${f.workflowId} — ${f.problems.join('; ')}: ${f.doctorFile}${f.historyFile ? `, ${f.historyFile}` : ''}`);
   const neverStarted = notCompleted.filter((h) => h.status === 'NOT_STARTED');
   const unfinished = notCompleted.filter((h) => h.status !== 'NOT_STARTED');
   for (const h of unfinished.slice(0, 20)) out.push(`  NOT COMPLETED: ${h.workflowId} — ${h.status}`);
@@ -574,9 +781,44 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
     kind: 'chaos',
     ok,
     verdict: verdictLine(verdict),
-    counts: { ...verdict, statuses: Object.fromEntries(statuses), outcomes: Object.fromEntries(outcomes), transfers, replays: Object.fromEntries(replays), routingSignals: signals, startRetries: startErrors.count, pollErrors },
+    counts: {
+      ...verdict,
+      needsAttention: attention.length,
+      statuses: Object.fromEntries(statuses),
+      outcomes: Object.fromEntries(outcomes),
+      transfers,
+      replays: Object.fromEntries(replays),
+      holdUpdates,
+      onHoldAfterAgentMs: holdAfterAgent,
+      retryAfterWaitedMs: retryAfterWaited,
+      warnings: { handoffs: warned.length, byKind: Object.fromEntries(warnings) },
+      fallbackMessages: { checked: fallbackMessages.checked, sent: fallbackMessages.sent, marked: fallbackMessages.marked, missing: fallbackMessages.missing.length },
+      retryAfter,
+      routingSignals: signals,
+      startRetries: startErrors.count,
+      pollErrors,
+    },
+    faults: {
+      mode: args.faults,
+      planned: faultPlan.length,
+      injected: faultTally.total.faults,
+      uses: faultTally.total.uses,
+      hit: faultTally.total.hit,
+      registerErrors: faultErrors,
+      byKind: faultTally.byKind,
+      byEndpoint: faultTally.byEndpoint,
+      answers: Object.fromEntries(answeredByFaults),
+      stillArmedAtEnd: armed.length,
+      endpoints: faultEndpoints.map(endpointLabel),
+      list: injected,
+    },
     duplicates,
     leftOnHold: onHold,
+    contextsInProgress: inProgress,
+    fallbackMessagesMissing: fallbackMessages.missing,
+    needsAttention: attention,
+    forensics,
+    handoffs: perHandoff,
     multipleTransferRecords: multiRecorded,
     notCompleted,
     lostByServerRestart: lostByRestart,

@@ -8,7 +8,7 @@
  * queue check knows them), one idempotency key per update number. A long wait continues as new
  * with the whole state before the history grows past a few thousand events.
  */
-import { condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, condition, continueAsNew, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { FallbackAction, HandoffFailure } from '../src/cxone/failures';
 import type { BotHandoffResult } from './definitions';
 import { holdUpdateMessage } from './fallback';
@@ -55,7 +55,30 @@ export async function waitForAgent(h: Handoff): Promise<BotHandoffResult> {
     });
     if (signalled) continue;
     s.queueWaitMs += sliceMs;
-    if (s.queueWaitMs < maxWaitMs) await sendHoldUpdate(h);
+    if (s.queueWaitMs < maxWaitMs) await untilSignalled(h, () => sendHoldUpdate(h));
+  }
+}
+
+/**
+ * Run `work` (a hold update) but drop it the moment the agent joins or the guest leaves: a queue
+ * check waiting out a 429, or a message being retried, must not keep the guest on hold while the
+ * agent is there (the chaos run measured a minute). An operator's cancellation still goes through.
+ */
+async function untilSignalled(h: Handoff, work: () => Promise<void>): Promise<void> {
+  const s = h.state;
+  const signalled = () => s.agentJoined !== undefined || s.ended !== undefined;
+  const workScope = new CancellationScope();
+  const watchScope = new CancellationScope();
+  void watchScope.run(() => condition(signalled)).then(
+    () => workScope.cancel(),
+    () => undefined, // the watch itself was cancelled: the work finished first
+  );
+  try {
+    await workScope.run(work);
+  } catch (err) {
+    if (!(isCancellation(err) && signalled())) throw err;
+  } finally {
+    watchScope.cancel();
   }
 }
 

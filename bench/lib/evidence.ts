@@ -1,11 +1,14 @@
 /**
  * What the chaos run and the 429 storm conclude, from evidence the harness did not write itself:
  * the simulator's request journal (every CXone call, with its answer, the Retry-After it sent and
- * whether it was an idempotent replay) and its state (holds), plus the workflow statuses Temporal
- * reports. Pure functions, so they are unit-tested.
+ * whether it was an idempotent replay), its state (holds, contexts, messages sent, faults still
+ * armed), plus the workflow statuses and results Temporal reports. Pure functions, so they are
+ * unit-tested.
  */
 import { SEED_PROFILE } from '../../src/cxone/endpoints';
-import type { JournalEntry, SimInteractionState } from '../../src/sim/types';
+import { FALLBACK_MESSAGES, type FallbackActionName } from '../../src/cxone/failures';
+import type { ActiveFault, HoldRecord, JournalEntry, SimInteractionState } from '../../src/sim/types';
+import type { BotHandoffResult } from '../../workflows/definitions';
 
 /** `/a/{x}/b` → /^\/a\/([^/]+)\/b$/ (the parameter captured). */
 function templateRegex(template: string): RegExp {
@@ -127,21 +130,169 @@ export function tally(values: readonly string[]): Array<[string, number]> {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
 }
 
+/**
+ * Interactions (of `ids`, the ones the run created) whose context still says
+ * `handoff_status: in_progress`: a handoff that marked it never wrote its final status.
+ */
+export function contextsInProgress(interactions: Record<string, Pick<SimInteractionState, 'id' | 'context'>>, ids: Iterable<string>): string[] {
+  return [...ids].filter((id) => interactions[id]?.context?.handoff_status === 'in_progress');
+}
+
+/** A handoff as the fallback-message check needs it: its interaction and Temporal's result. */
+export interface HandoffEvidence {
+  interactionId: string;
+  result?: Pick<BotHandoffResult, 'outcome' | 'fallbackAction' | 'needsAttention'>;
+}
+
+export interface MissingFallbackMessage {
+  interactionId: string;
+  fallbackAction: FallbackActionName;
+  /** The body the guest should have received. */
+  expected: string;
+}
+
+export interface FallbackMessageCheck {
+  /** Fallbacks whose action has a customer message (FALLBACK_MESSAGES). */
+  checked: number;
+  /** …of which the simulator recorded that exact body in the conversation. */
+  sent: number;
+  /** …of which it did not, but the result's needsAttention says `customerMessage` (marked, not silent). */
+  marked: number;
+  /** Neither sent nor marked: the guest was silently left without the fallback's message. */
+  missing: MissingFallbackMessage[];
+}
+
+/**
+ * Every fallback whose action tells the guest something (the general queue and the escalation to an
+ * admin tell nothing): the simulator recorded that exact message for the interaction's
+ * conversation, or the workflow marked it (`needsAttention` contains `customerMessage`).
+ */
+export function checkFallbackMessages(
+  handoffs: readonly HandoffEvidence[],
+  interactions: Record<string, Pick<SimInteractionState, 'id' | 'messages'>>,
+): FallbackMessageCheck {
+  const check: FallbackMessageCheck = { checked: 0, sent: 0, marked: 0, missing: [] };
+  for (const h of handoffs) {
+    const r = h.result;
+    if (r?.outcome !== 'fallback' || !r.fallbackAction) continue;
+    const expected = FALLBACK_MESSAGES[r.fallbackAction];
+    if (!expected) continue;
+    check.checked += 1;
+    if ((interactions[h.interactionId]?.messages ?? []).some((m) => m.body === expected)) check.sent += 1;
+    else if (r.needsAttention?.includes('customerMessage')) check.marked += 1;
+    else check.missing.push({ interactionId: h.interactionId, fallbackAction: r.fallbackAction, expected });
+  }
+  return check;
+}
+
+/** Handoffs whose result lists something it could not settle (`needsAttention`), with what. */
+export function needingAttention(handoffs: readonly HandoffEvidence[]): Array<{ interactionId: string; needsAttention: string[] }> {
+  return handoffs.filter((h) => (h.result?.needsAttention?.length ?? 0) > 0).map((h) => ({ interactionId: h.interactionId, needsAttention: [...h.result!.needsAttention!] }));
+}
+
+/**
+ * How long the guest stayed on hold after the agent joined (epoch ms of the stream's
+ * `interaction.agent_joined`), from the simulator's hold records: for each hold, from the later of
+ * its placing and the join until its release (or `endMs` when still on hold). `undefined` when no
+ * agent joined or no hold was placed.
+ */
+export function onHoldAfterAgentMs(holds: readonly Pick<HoldRecord, 'placedAt' | 'releasedAt'>[], agentJoinedAtMs: number | undefined, endMs: number): number | undefined {
+  if (agentJoinedAtMs === undefined || holds.length === 0) return undefined;
+  let total = 0;
+  for (const h of holds) {
+    const from = Math.max(Date.parse(h.placedAt), agentJoinedAtMs);
+    const to = h.releasedAt ? Date.parse(h.releasedAt) : endMs;
+    total += Math.max(0, to - from);
+  }
+  return total;
+}
+
+/** The value at percentile `p` (nearest rank) of ascending `sorted`; undefined when empty. */
+export function percentile(sorted: readonly number[], p: number): number | undefined {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/** A fault the harness registered (`POST /_sim/faults` answered its id). */
+export interface InjectedFault {
+  id: string;
+  kind: string;
+  /** `METHOD /path/{template}`. */
+  endpoint: string;
+  /** Requests it was armed for. */
+  times: number;
+}
+
+export interface FaultUsage {
+  /** Faults registered. */
+  faults: number;
+  /** Requests they were armed for (the sum of `times`). */
+  uses: number;
+  /** Requests they actually applied to: armed minus what the simulator still has armed. */
+  hit: number;
+}
+
+export interface FaultTally {
+  total: FaultUsage;
+  byKind: Record<string, FaultUsage>;
+  byEndpoint: Record<string, FaultUsage>;
+}
+
+/**
+ * What the injected faults did, by kind and by endpoint: the uses a fault still has armed
+ * (`GET /_sim/faults`, `remaining`) were not hit; a fault no longer listed was used up.
+ */
+export function tallyFaults(injected: readonly InjectedFault[], armed: readonly Pick<ActiveFault, 'id' | 'remaining'>[]): FaultTally {
+  const remaining = new Map(armed.map((f) => [f.id, f.remaining]));
+  const empty = (): FaultUsage => ({ faults: 0, uses: 0, hit: 0 });
+  const tally: FaultTally = { total: empty(), byKind: {}, byEndpoint: {} };
+  for (const f of injected) {
+    const left = remaining.get(f.id);
+    // `null` remaining is an unlimited fault: never used up, its hits unknown (the mix never registers one).
+    const hit = left === undefined ? f.times : left === null ? 0 : Math.max(0, f.times - left);
+    for (const usage of [tally.total, (tally.byKind[f.kind] ??= empty()), (tally.byEndpoint[f.endpoint] ??= empty())]) {
+      usage.faults += 1;
+      usage.uses += f.times;
+      usage.hit += hit;
+    }
+  }
+  return tally;
+}
+
+/** Answers an injected fault gave (journal `fault: true`), as `METHOD /template status` → count. A delay-only fault lets the request through and is not among them. */
+export function faultAnswers(entries: readonly JournalEntry[]): Array<[string, number]> {
+  return tally(entries.filter((e) => e.fault).map((e) => `${endpointOf(e)} ${e.status}`));
+}
+
+/** Journal entries that concern one interaction: its id in the path, or its handoff's Idempotency-Key. */
+export function entriesOfInteraction(entries: readonly JournalEntry[], interactionId: string): JournalEntry[] {
+  return entries.filter((e) => e.path.split('/').includes(interactionId) || interactionIdFromKey(e.idempotencyKey) === interactionId);
+}
+
 export interface Verdict {
   total: number;
   completed: number;
   duplicateTransfers: number;
   leftOnHold: number;
+  contextsInProgress: number;
+  fallbackMessagesMissing: number;
 }
 
-/** `N/N completed, 0 duplicate transfers, 0 left on hold` — the run's last line. */
+/**
+ * `N/N completed, 0 duplicate transfers, 0 left on hold, 0 contexts in progress, 0 fallback
+ * messages missing` — the run's last line (its first three counts are what the chaos run has
+ * always printed first).
+ */
 export function verdictLine(v: Verdict): string {
-  return `${v.completed}/${v.total} completed, ${v.duplicateTransfers} duplicate transfers, ${v.leftOnHold} left on hold`;
+  return (
+    `${v.completed}/${v.total} completed, ${v.duplicateTransfers} duplicate transfers, ${v.leftOnHold} left on hold, ` +
+    `${v.contextsInProgress} contexts in progress, ${v.fallbackMessagesMissing} fallback messages missing`
+  );
 }
 
-/** Every handoff completed exactly once and nobody was left on hold. */
+/** Every handoff completed exactly once, nobody was left on hold, every context got its final word and every fallback told the guest (or said it could not). */
 export function verdictOk(v: Verdict): boolean {
-  return v.completed === v.total && v.duplicateTransfers === 0 && v.leftOnHold === 0;
+  return v.completed === v.total && v.duplicateTransfers === 0 && v.leftOnHold === 0 && v.contextsInProgress === 0 && v.fallbackMessagesMissing === 0;
 }
 
 export interface RetryAfterCheck {

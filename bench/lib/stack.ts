@@ -67,7 +67,8 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
         namespace: server.namespace,
         taskQueue: stack.taskQueue,
         cxoneBaseUrl: sim.url,
-        env: workerEnv ?? opts.workerEnv,
+        // The reconciler's sweep is not what a benchmark measures: no schedule on these short-lived stacks.
+        env: { HANDOFF_RECONCILE_INTERVAL: 'off', ...(workerEnv ?? opts.workerEnv) },
         logFile: stack.workerLog,
       });
     },

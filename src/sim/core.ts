@@ -2,6 +2,7 @@
  * Everything one running simulator holds, in one object the HTTP handlers share: the world,
  * tokens, faults, limits, journal, idempotency memory, stream hub and agent router.
  */
+import { setMaxListeners } from 'node:events';
 import { silentLogger, type Logger } from '../log';
 import { FaultRegistry, type TokenBucket } from './faults';
 import { createFixtureWorld } from './fixtures';
@@ -41,6 +42,8 @@ export class SimCore {
   readonly lifetime = new AbortController();
 
   constructor(readonly options: SimCoreOptions) {
+    // Every delayed request listens on it while it waits: many at once is normal, not a leak.
+    setMaxListeners(0, this.lifetime.signal);
     this.logger = options.logger ?? silentLogger;
     this.config = { ...options.config };
     this.hub = new EventHub({ checkToken: (t) => this.tokens.check(t), logger: this.logger });

@@ -92,6 +92,21 @@ describe('fault injection', () => {
     assert.ok(Date.now() - t0 >= 190);
   });
 
+  it('delays many requests at once without a MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      await ctl.addFault({ path: QUEUE_PATH, delayMs: 100, times: 15 });
+      const answers = await Promise.all(Array.from({ length: 15 }, () => call(sim, 'GET', QUEUE_PATH, { token: bearer })));
+      assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+  });
+
   it('drops the connection: the client sees a network error, the journal status 0', async () => {
     await ctl.addFault({ method: 'POST', path: '/api/v2/interactions/transfers', dropConnection: true });
     await assert.rejects(call(sim, 'POST', '/api/v2/interactions/transfers', { token: bearer, body: seed000Transfer(IDS.interaction) }), TypeError);

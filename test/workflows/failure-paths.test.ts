@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { buildTimeline } from '../../src/diagnostics/handoff-timeline';
 import { explainHandoff } from '../../src/diagnostics/handoff-report';
-import { HandoffNeedsAttentionKey, interactionEndedSignal, statusQuery, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
+import { agentJoinedSignal, HandoffNeedsAttentionKey, interactionEndedSignal, statusQuery, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
 import { FALLBACK_MESSAGES, FallbackAction, HOLD_MESSAGE } from '../../workflows/fallback';
 import { handoffInput, interactionState as stateOf, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
 import { until } from '../helpers/until';
@@ -150,6 +150,26 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
     const report = await explain(handle);
     assert.ok(!report.problems.some((p) => p.code === 'hold_open'), JSON.stringify(report.problems));
     await maybeRecordHistory('release-through-outage', handle);
+  });
+
+  it('the agent joins while a hold update waits out a 429: the update is dropped and the hold released at once', async () => {
+    const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
+    // Every queue check of the hold update is rate limited with a long Retry-After.
+    await stack.control.addFault({ method: 'GET', path: '/api/v2/routing/queues/{queueId}', status: 429, retryAfterSeconds: 30, times: 0 });
+    const handle = await stack.start(waiting(interactionId, conversationId, { holdUpdateIntervalSeconds: 1 }));
+    await until('the hold update to wait out the 429', async () => (await historyTimers(handle)).some((t) => /429 on checkQueue/.test(t)));
+    await handle.signal(agentJoinedSignal, { interactionId, at: new Date().toISOString(), agentId: 'agent-42' });
+    const result = (await handle.result()) as BotHandoffResult;
+    await stack.control.clearFaults();
+    assert.equal(result.outcome, 'agent_joined');
+    assert.deepEqual((await interactionState(interactionId)).holds.map((h) => h.status), ['released']);
+    const events = (await handle.fetchHistory()).events ?? [];
+    const waits = events.filter((e) => e.timerStartedEventAttributes && /429 on checkQueue/.test(Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString()));
+    assert.equal(waits.length, 1, 'one 30 s Retry-After wait started');
+    const waitId = waits[0]!.timerStartedEventAttributes?.timerId;
+    assert.ok(events.some((e) => e.timerCanceledEventAttributes?.timerId === waitId), 'and cancelled when the agent joined, not waited out');
+    assert.equal(result.retryAfterWaitedMs, 0);
+    await maybeRecordHistory('agent-joined-during-hold-update', handle);
   });
 
   it('a release CXone refuses for good: HandoffNeedsAttention, a counter, the result says so and doctor calls the open hold critical', async () => {
