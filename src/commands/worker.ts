@@ -5,6 +5,7 @@ import { createLogger } from '../log';
 import { startWorkerObservability, withHandoffContext } from '../observability';
 import { connectWorker, temporalConfigFromEnv } from '../temporal/config';
 import { dataConverterFromEnv } from '../temporal/encryption';
+import { missingSearchAttributes, registrationCommands } from '../temporal/search-attributes';
 import { ensureReconcilerSchedule } from '../reconcile';
 import { createHandoffWorker } from '../worker';
 
@@ -19,6 +20,21 @@ export async function runWorker(_argv: string[]): Promise<number> {
   const observability = await startWorkerObservability({ logger });
   const client = new CxoneClient({ ...cxone, logger, onResponse: observability.metrics.onCxoneResponse });
   const connection = await connectWorker(temporal);
+  // A workflow that sets an attribute the namespace does not know fails every workflow task: refuse
+  // to start instead (a namespace that may not list them, e.g. a restricted API key, only warns).
+  const missing = await missingSearchAttributes(connection.operatorService, temporal.namespace).catch((err: unknown) => {
+    logger.warn('could not check the namespace search attributes; make sure they are registered (README, Production topology)', { error: err instanceof Error ? err : String(err) });
+    return [];
+  });
+  if (missing.length) {
+    process.stderr.write(
+      `handoff worker: namespace ${temporal.namespace} lacks search attributes the handoff workflows set: ${missing.join(', ')}. Register them first:\n${registrationCommands(missing, temporal.namespace)}\n`,
+    );
+    await connection.close();
+    await client.close();
+    await observability.close();
+    return 1;
+  }
   const worker = await createHandoffWorker({
     connection,
     namespace: temporal.namespace,

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { cliSearchAttributeType, HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { locateTemporalCli } from './cli-locator';
+import { missingSearchAttributes, registerSearchAttributes } from './search-attributes';
 
 /**
  * Dynamic config `handoff dev` and `handoff dev-server` start the server with. Eager activity
@@ -182,10 +183,12 @@ async function waitUntilReady({ address, namespace, exited, timeoutMs }: ReadyAr
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-      const missing = HANDOFF_SEARCH_ATTRIBUTES.map((k) => k.name).filter((n) => !(customAttributes && n in customAttributes));
+      const missing = await missingSearchAttributes(connection.operatorService, namespace);
       if (missing.length === 0) return;
       lastError = `search attributes not registered yet: ${missing.join(', ')}`;
+      // An existing database (`.data/temporal.sqlite` from an older version) ignores the
+      // --search-attribute flags: register what a newer version added.
+      await registerSearchAttributes(connection.operatorService, namespace);
     } catch (err) {
       lastError = (err as Error).message;
     } finally {

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { constants, accessSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Connection, Client } from '@temporalio/client';
@@ -13,6 +15,7 @@ import { ConfigError } from '../../src/config-error';
 import { locateTemporalCli } from '../../src/temporal/cli-locator';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
+import { spawnCli } from '../helpers/cli';
 import { createTestEnv } from '../helpers/temporal';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -88,6 +91,44 @@ describe('dev-server launcher', () => {
       await server.stop();
     }
     assert.equal(await waitFor(() => !alive(server.pid), 5_000), true, 'dev server process still alive after stop()');
+  });
+
+  it('an older database without a newer search attribute: `handoff worker` refuses to start, naming it; the dev server registers it on its next start', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'cxone-handoff-sa-'));
+    const dbFile = path.join(dir, 'temporal.sqlite');
+    const cliPath = (await locateTemporalCli()).path;
+    const registered = async (address: string, namespace: string) => {
+      const connection = await Connection.connect({ address });
+      try {
+        return Object.keys((await connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {});
+      } finally {
+        await connection.close();
+      }
+    };
+    try {
+      let server = await startDevServer({ cliPath, dbFile });
+      try {
+        // As a database from before HandoffNeedsAttention existed.
+        const connection = await Connection.connect({ address: server.address });
+        await connection.operatorService.removeSearchAttributes({ namespace: server.namespace, searchAttributes: ['HandoffNeedsAttention'] });
+        await connection.close();
+        assert.ok(!(await registered(server.address, server.namespace)).includes('HandoffNeedsAttention'));
+        const worker = spawnCli(['worker'], { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, CXONE_BASE_URL: 'http://127.0.0.1:9', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y', HANDOFF_METRICS_PORT: '0' });
+        assert.equal(await worker.exited, 1, worker.output());
+        assert.match(worker.output(), /lacks search attributes the handoff workflows set: HandoffNeedsAttention=Bool/);
+        assert.match(worker.output(), /temporal operator search-attribute create --namespace \S+ --name HandoffNeedsAttention --type Bool/);
+      } finally {
+        await server.stop();
+      }
+      server = await startDevServer({ cliPath, dbFile });
+      try {
+        assert.ok((await registered(server.address, server.namespace)).includes('HandoffNeedsAttention'), 'registered again on start');
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('leaves no temporal process behind when `handoff dev-server` gets Ctrl-C (SIGINT)', async () => {
