@@ -65,6 +65,7 @@ import {
 } from './lib/evidence';
 import { endpointLabel, FAULT_KIND_LABELS, FAULT_MODES, faultBudget, handoffEndpoints, planFaultMix, type FaultKind, type FaultMode, type PlannedFault } from './lib/fault-mix';
 import { startWorkerProcess, type WorkerProcess } from './lib/worker-process';
+import { seededRandom } from './lib/random';
 import { benchInput, mapLimit } from './lib/stack';
 
 // ---------------------------------------------------------------------------------------------
@@ -169,17 +170,6 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** mulberry32: a small seeded generator, so a run's moments can be replayed with --seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Resolves once nothing accepts TCP connections on the port any more. */
 async function waitPortClosed(port: number, timeoutMs = 15_000): Promise<void> {

@@ -30,6 +30,7 @@ import {
   type HandoffEvidence,
 } from '../../bench/lib/evidence';
 import { faultBudget, FAULT_KINDS, FAULT_TIMES, handoffEndpoints, LATENCY_MS, planFaultMix, REFUSED_TRANSFER_STATUSES, RETRY_AFTER_SECONDS, SERVER_ERROR_STATUSES } from '../../bench/lib/fault-mix';
+import { seededRandom } from '../../bench/lib/random';
 import { SEED_PROFILE } from '../../src/cxone/endpoints';
 import { FALLBACK_MESSAGES, type FallbackActionName } from '../../src/cxone/failures';
 import { TIMEOUTS_MS } from '../../src/cxone/http';
@@ -278,17 +279,7 @@ describe('injected faults', () => {
   });
 });
 
-/** mulberry32, as chaos.ts seeds the plan. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 describe('the fault mix plan', () => {
   const endpoints = handoffEndpoints('transfers');
