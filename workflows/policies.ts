@@ -125,8 +125,11 @@ export const SETTLE_BACKOFF_MAX_MS = 10 * 60_000;
 /** How long a handoff keeps trying to settle (release, context, fallback message) through an outage. */
 export const DEFAULT_SETTLE_DEADLINE_SECONDS = 24 * 60 * 60;
 
-/** When a 429 carries no Retry-After header: the reference transfer code waits 5 s. */
+/** When a 429 carries no Retry-After header: the reference transfer code waits 5 s (then, here, 10 s, 20 s, …). */
 export const DEFAULT_RETRY_AFTER_MS = 5_000;
+
+/** The longest wait after header-less 429s of one step (the Retry-After budget bounds the total). */
+export const MAX_RATE_LIMIT_BACKOFF_MS = 60_000;
 
 /** Total Retry-After waiting a handoff accepts before it offers a callback instead. */
 export const DEFAULT_RETRY_AFTER_BUDGET_SECONDS = 120;

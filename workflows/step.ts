@@ -2,8 +2,8 @@
  * The one step primitive. Every CXone call a workflow makes goes through `step()` or `settle()`:
  *
  *   step(ctx, spec)    one activity with its named policy and a summary the Web UI shows. A 429 is
- *                      waited out on a durable timer (exactly Retry-After, or DEFAULT_RETRY_AFTER_MS
- *                      when the header is absent) and the call made again, while the handoff's
+ *                      waited out on a durable timer (exactly Retry-After, or a backoff from
+ *                      DEFAULT_RETRY_AFTER_MS when the header is absent) and the call made again, while the handoff's
  *                      total wait stays within its budget. A cancellation always goes through. Any
  *                      other failure is applied as the step declares: `report` hands it back to the
  *                      caller (the transfer picks a fallback), `warn` also records a warning (the
@@ -31,7 +31,7 @@ import { RetryState } from '@temporalio/common';
 import type { HandoffActivities } from '../activities';
 import { CxoneFailure, HandoffFailure as HandoffFailureType, type CxoneFailureDetails } from '../src/cxone/failures';
 import type { HandoffFailure } from './definitions';
-import { DEFAULT_RETRY_AFTER_MS, MUTATION_POLICY, SETTLE_BACKOFF_INITIAL_MS, SETTLE_BACKOFF_MAX_MS } from './policies';
+import { DEFAULT_RETRY_AFTER_MS, MAX_RATE_LIMIT_BACKOFF_MS, MUTATION_POLICY, SETTLE_BACKOFF_INITIAL_MS, SETTLE_BACKOFF_MAX_MS } from './policies';
 
 const acts = proxyActivities<HandoffActivities>(MUTATION_POLICY);
 
@@ -174,6 +174,7 @@ async function callOnce<K extends StepActivity>(spec: StepSpecBase<K>, tryNo: nu
 /** Run one step; see the module comment. Rejects only with a cancellation or a bug. */
 export async function step<K extends StepActivity>(ctx: StepContext, spec: StepSpec<K>): Promise<StepResult<Out<K>>> {
   let attempts = 0;
+  let withoutHeader = 0;
   for (let n = 0; ; n += 1) {
     const outcome = await callOnce(spec, n + 1, spec.uncancellable ?? false);
     // A cancelled call is not counted: uncancellable calls finish (and count), the others are not counted calls.
@@ -185,7 +186,7 @@ export async function step<K extends StepActivity>(ctx: StepContext, spec: StepS
     if (!failure) throw err;
 
     if (failure.type === CxoneFailure.RateLimited) {
-      const waitMs = spec.rateLimitWait ? spec.rateLimitWait(n, failure.retryAfterMs) : Math.max(1, Math.ceil(failure.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS));
+      const waitMs = spec.rateLimitWait ? spec.rateLimitWait(n, failure.retryAfterMs) : rateLimitWaitMs(failure.retryAfterMs, failure.retryAfterMs === undefined ? withoutHeader++ : 0);
       ctx.noteFailure(`${spec.name}: 429 rate limited${waitMs === undefined ? '' : ` (Retry-After ${seconds(waitMs)})`}`);
       if (waitMs !== undefined && ctx.retryAfterWaitedMs + waitMs <= ctx.rateLimitBudgetMs) {
         ctx.noteWait(`CXone asked to wait ${seconds(waitMs)}`);
@@ -220,6 +221,16 @@ export async function together<T extends readonly unknown[] | []>(values: T): Pr
   const settled = await Promise.allSettled(values);
   for (const r of settled) if (r.status === 'rejected') throw r.reason;
   return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [P in keyof T]: Awaited<T[P]> };
+}
+
+/**
+ * How long a step waits after a 429: exactly Retry-After when CXone sent it; without the header,
+ * DEFAULT_RETRY_AFTER_MS doubling with each header-less 429 of the step (`k`), at most
+ * MAX_RATE_LIMIT_BACKOFF_MS — the handoff's budget bounds the total either way.
+ */
+export function rateLimitWaitMs(retryAfterMs: number | undefined, k: number): number {
+  if (retryAfterMs !== undefined) return Math.max(1, Math.ceil(retryAfterMs));
+  return Math.min(DEFAULT_RETRY_AFTER_MS * 2 ** Math.min(k, 20), MAX_RATE_LIMIT_BACKOFF_MS);
 }
 
 /** Failures worth another round: CXone (or the worker) may answer later. */

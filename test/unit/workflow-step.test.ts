@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState, TimeoutFailure } from '@temporalio/common';
 import { finalContext } from '../../workflows/definitions';
 import { TRANSFER_POLICY } from '../../workflows/policies';
-import { attemptsOf, failureOf, settleWaitMs } from '../../workflows/step';
+import { attemptsOf, failureOf, rateLimitWaitMs, settleWaitMs } from '../../workflows/step';
 
 const activityFailure = (cause: Error, retryState: RetryState = RetryState.NON_RETRYABLE_FAILURE) =>
   new ActivityFailure('activity failed', 'transferToQueue', '5', retryState, 'worker', cause);
@@ -39,6 +39,16 @@ describe('failureOf', () => {
   it('calls an activity without an answer ActivityTimeout, and anything else not a step failure', () => {
     assert.equal(failureOf('releaseHold', activityFailure(new TimeoutFailure('heartbeat', undefined, 'HEARTBEAT')))?.type, 'ActivityTimeout');
     assert.equal(failureOf('releaseHold', new Error('a bug')), undefined);
+  });
+});
+
+describe('rateLimitWaitMs', () => {
+  it('waits exactly Retry-After when CXone sends it, and backs off from 5 s when it does not', () => {
+    assert.equal(rateLimitWaitMs(2000, 0), 2000);
+    assert.equal(rateLimitWaitMs(1500.4, 3), 1501);
+    assert.equal(rateLimitWaitMs(0, 0), 1, 'a zero Retry-After still waits on a (1 ms) timer');
+    assert.deepEqual([0, 1, 2, 3, 4].map((k) => rateLimitWaitMs(undefined, k)), [5000, 10_000, 20_000, 40_000, 60_000]);
+    assert.equal(rateLimitWaitMs(undefined, 1000), 60_000);
   });
 });
 

@@ -324,6 +324,18 @@ describe('botHandoff', () => {
       assert.ok(seconds >= 1 && seconds <= 2, `timer of ${seconds} s`);
     });
 
+    it('429 without Retry-After twice: backs off 5 s, then 10 s, on durable timers', async () => {
+      const { interactionId, conversationId } = await newInteraction();
+      await stack.control.addFault({ method: 'POST', path: TRANSFERS, status: 429, times: 2 });
+      const { result, handle } = await stack.run(handoffInput(interactionId, conversationId));
+      assert.equal(result.outcome, 'transferred');
+      assert.equal(result.retryAfterWaitedMs, 15_000);
+      const timers = ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerStartedEventAttributes);
+      assert.deepEqual(timers.map((t) => Number(t.timerStartedEventAttributes?.startToFireTimeout?.seconds)), [5, 10]);
+      assert.equal((await interactionState(interactionId)).transfers.length, 1);
+      await maybeRecordHistory('retry-after-429-without-header', handle);
+    });
+
     it('budget exhausted by repeated 429s → queue_callback_request', async () => {
       const { interactionId, conversationId } = await newInteraction();
       await stack.control.addFault({ method: 'POST', path: TRANSFERS, status: 429, retryAfterSeconds: 2, times: 0 });
