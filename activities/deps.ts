@@ -8,8 +8,8 @@ import type { Logger } from '../src/log';
 export interface HandoffSettings {
   /** The general queue for the 403 fallback (HANDOFF_DEFAULT_QUEUE_ID). */
   defaultQueueId: string;
-  /** Its skill group (HANDOFF_DEFAULT_SKILL_GROUP_ID); the seed-000 transfer form requires one. */
-  defaultSkillGroupId: string;
+  /** Its skill group (HANDOFF_DEFAULT_SKILL_GROUP_ID): the general queue's only; other queues get the escalation's, or none. */
+  defaultSkillGroupId?: string;
   /**
    * Which transfer call to use (HANDOFF_TRANSFER_FORM): `transfers` = POST /interactions/transfers
    * (seed 000: skill group, priority, custom attributes) or `interaction` = POST
@@ -33,6 +33,11 @@ export interface HandoffMetricsRecorder {
   recordHandoff(sample: { outcome: string; fallbackAction?: string; latencyMs: number; retryAfterWaitedMs?: number; needsAttention?: string[] }): void;
 }
 
+/**
+ * The simulator's fixtures (src/sim/fixtures.ts): what `npm start` and the tests route to. A real
+ * deployment sets HANDOFF_DEFAULT_QUEUE_ID and HANDOFF_DEFAULT_SKILL_GROUP_ID (handoff-settings.ts
+ * requires them whenever CXONE_BASE_URL is set).
+ */
 export const DEFAULT_SETTINGS: HandoffSettings = {
   defaultQueueId: 'queue-general',
   defaultSkillGroupId: 'skill-group-general',

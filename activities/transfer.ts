@@ -37,6 +37,9 @@ export function createTransferActivities({ client, settings }: ActivityDeps) {
     async transferToQueue(input: WithKey<TransferToQueueInput>): Promise<TransferToQueueResult> {
       const general = input.queueId === null;
       const queueId = input.queueId ?? settings.defaultQueueId;
+      // The general queue goes with its own skill group; a target queue with the one the escalation
+      // named, or none (the queue routes with its own): the general queue's skill group is not
+      // served by other queues, and CXone refuses a transfer naming it there (400).
       const skillGroupId = general ? settings.defaultSkillGroupId : input.skillGroupId;
       const handoffReason = REASONS[input.trigger.kind];
       const custom = {
@@ -51,10 +54,10 @@ export function createTransferActivities({ client, settings }: ActivityDeps) {
         settings.transferForm === 'transfers'
           ? client.createTransfer({
               from: { id: input.interactionId },
-              to: { id: queueId, type: 'queue', skillGroupId: skillGroupId ?? settings.defaultSkillGroupId },
+              to: { id: queueId, type: 'queue', ...(skillGroupId !== undefined ? { skillGroupId } : {}) },
               reason: 'bot_escalation',
               attributes: { custom },
-              routingData: { skillGroupId: skillGroupId ?? settings.defaultSkillGroupId, priority: input.priority ?? 1 },
+              routingData: { ...(skillGroupId !== undefined ? { skillGroupId } : {}), priority: input.priority ?? 1 },
               idempotencyKey: input.idempotencyKey,
               signal,
             })

@@ -378,7 +378,7 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   say(`plan: ${events.map((e) => `${label(e)} at ${rel(at(e.plannedAtMs))}`).join(', ')}`);
   // The fault mix comes from its own stream of the run's seed: for one seed, --faults none and mix
   // share the crash moments and the agent delays.
-  const faultEndpoints = handoffEndpoints(handoffSettingsFromEnv(process.env).transferForm);
+  const faultEndpoints = handoffEndpoints(handoffSettingsFromEnv(process.env, { simulator: true }).transferForm);
   const faultPlan: PlannedFault[] =
     args.faults === 'mix' ? planFaultMix({ random: seededRandom((args.seed ^ FAULT_SEED_SALT) >>> 0), windowMs, count: faultBudget(args.handoffs, windowMs), endpoints: faultEndpoints }) : [];
   if (faultPlan.length > 0) {

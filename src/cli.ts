@@ -1,6 +1,7 @@
 /**
  * The `handoff` command: one entry point, one small module per subcommand. Each command returns
- * its exit code; a ConfigError prints one line naming the bad variable and exits 2.
+ * its exit code; a ConfigError prints one line naming the bad variable and exits 2, a StartupError
+ * (a port taken, …) one line naming what to fix and exits 1.
  */
 import type * as CodecServerCommand from './commands/codec-server';
 import type * as DevCommand from './commands/dev';
@@ -12,6 +13,7 @@ import type * as StarterCommand from './commands/starter';
 import type * as TemporalPathCommand from './commands/temporal-path';
 import type * as WorkerCommand from './commands/worker';
 import { ConfigError } from './config-error';
+import { StartupError } from './startup-error';
 
 /**
  * Subcommands load lazily (the simulator should not pay for the Temporal worker's native module).
@@ -87,6 +89,11 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`handoff ${name}: configuration error: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof StartupError) {
+      // A port taken, a namespace not ready: what to fix, without a stack trace.
+      process.stderr.write(`handoff ${name}: ${err.message}\n`);
+      return 1;
     }
     throw err;
   }

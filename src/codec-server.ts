@@ -3,7 +3,8 @@
  * payloads decoded, without the keys ever leaving this process. POST /decode and POST /encode take
  * and return `{payloads: [{metadata: {key: base64}, data: base64}]}` (the proto3 JSON the UI
  * sends). CORS answers only the configured Web UI origins; when HANDOFF_CODEC_TOKEN is set every
- * request must carry `Authorization: Bearer <token>`.
+ * request but the liveness probe (`GET /healthz`, which reveals nothing) must carry
+ * `Authorization: Bearer <token>`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -15,6 +16,18 @@ import { ConfigError } from './config-error';
 export const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'] as const;
 export const DEFAULT_CODEC_PORT = 8888;
 const ALLOWED_HEADERS = 'content-type, x-namespace, authorization';
+/** `GET /healthz`: 200 `{"ok":true}` while the process serves; the only route without the bearer token. */
+export const HEALTH_PATH = '/healthz';
+
+/**
+ * The origins `handoff dev`'s codec server allows: the Web UI it actually started, at its real port
+ * (under both loopback names), plus HANDOFF_CODEC_ALLOWED_ORIGIN only when that is set explicitly —
+ * never the default :8233 when the UI runs elsewhere.
+ */
+export function devUiOrigins(uiPort: number, env: NodeJS.ProcessEnv = process.env): string[] {
+  const explicit = env.HANDOFF_CODEC_ALLOWED_ORIGIN?.trim() ? codecServerConfigFromEnv(env).allowedOrigins : [];
+  return [...new Set([`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`, ...explicit])];
+}
 
 export interface CodecServerConfig {
   host: string;
@@ -129,6 +142,8 @@ export function buildCodecServer(opts: CodecServerOptions): FastifyInstance {
         .header('Access-Control-Max-Age', '600')
         .send();
     }
+    // The liveness probe (compose healthcheck) carries no token and learns nothing: no keys, no payloads.
+    if ((req.method === 'GET' || req.method === 'HEAD') && req.url.split('?')[0] === HEALTH_PATH) return undefined;
     if (opts.token !== undefined && !bearerMatches(req.headers.authorization, opts.token)) {
       return reply.code(401).header('WWW-Authenticate', 'Bearer').send({ error: 'missing or wrong bearer token' });
     }
@@ -151,7 +166,7 @@ export function buildCodecServer(opts: CodecServerOptions): FastifyInstance {
     });
   route('decode');
   route('encode');
-  app.get('/healthz', async () => ({ ok: true }));
+  app.get(HEALTH_PATH, async () => ({ ok: true }));
   return app;
 }
 
@@ -166,7 +181,12 @@ export interface RunningCodecServer {
 export async function startCodecServer(opts: CodecServerOptions & { host?: string; port?: number }): Promise<RunningCodecServer> {
   const app = buildCodecServer(opts);
   const host = opts.host ?? '127.0.0.1';
-  await app.listen({ host, port: opts.port ?? DEFAULT_CODEC_PORT });
+  try {
+    await app.listen({ host, port: opts.port ?? DEFAULT_CODEC_PORT });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? DEFAULT_CODEC_PORT);
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;

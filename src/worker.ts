@@ -1,10 +1,17 @@
 /**
  * The handoff worker: polls the task queue, runs the workflows in the sandbox and the activities
- * against one CXone client. Used by `handoff worker`, `handoff dev`, the tests and the benchmarks.
+ * against one CXone client. The processes (`handoff worker`, `handoff dev`) assemble it through
+ * src/worker-assembly.ts; the tests create it directly on their own stack.
  */
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+
+/**
+ * How long a graceful shutdown lets in-flight activities finish (their CXone call takes ≤ 20 s)
+ * before the SDK cancels them; the commands' stop bound (src/commands/lifecycle.ts) allows for it.
+ */
+export const WORKER_SHUTDOWN_GRACE_MS = 25_000;
 
 /** The workflows module the bundler starts from. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -35,7 +42,7 @@ export async function createHandoffWorker(opts: HandoffWorkerOptions): Promise<W
     activities: createActivities(opts.deps),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     // Activities finish their in-flight CXone call (≤ 20 s) before a graceful shutdown completes.
-    shutdownGraceTime: '25s',
+    shutdownGraceTime: WORKER_SHUTDOWN_GRACE_MS,
     ...opts.workerOptions,
   });
 }

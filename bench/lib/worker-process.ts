@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { SIMULATOR_ROUTING } from '../../src/handoff-settings';
 
 const HANDOFF_BIN = path.resolve(__dirname, '..', '..', 'bin', 'handoff.js');
 
@@ -45,6 +46,8 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     CXONE_BASE_URL: opts.cxoneBaseUrl,
     CXONE_CLIENT_ID: 'cxone-handoff-bench',
     CXONE_CLIENT_SECRET: 'simulator-accepts-any-secret',
+    // The simulator's queues: `handoff worker` requires routing ids whenever CXONE_BASE_URL is set.
+    ...SIMULATOR_ROUTING,
     HANDOFF_METRICS_PORT: 'off',
     // The product's default log level (info): logging is part of what a handoff costs.
     ...opts.env,

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config-error';
 import { locateTemporalCli } from '../temporal/cli-locator';
 import { RECOMMENDED_DYNAMIC_CONFIG, startDevServer, type DevServerOptions, type RunningDevServer } from '../temporal/dev-server';
-import { Lifecycle } from './lifecycle';
+import { serve, type Lifecycle } from './lifecycle';
 
 export const DEV_OPTIONS = {
   once: { type: 'boolean' },
@@ -59,14 +59,9 @@ export async function startServer(
 
 export async function runDevServerOnly(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: DEV_OPTIONS });
-  const lifecycle = new Lifecycle();
-  const interrupted = lifecycle.untilSignal();
-  const server = await startServer({ ...values, 'in-memory': values['in-memory'] ?? !values.db }, lifecycle);
-  process.stdout.write(`Temporal dev server at ${server.address}${server.uiUrl ? `, Web UI ${server.uiUrl}` : ''}\n`);
-  if (values.once) {
-    await lifecycle.stop();
-    return 0;
-  }
-  await interrupted;
-  return 0;
+  return serve('dev-server', async (lifecycle) => {
+    const server = await startServer({ ...values, 'in-memory': values['in-memory'] ?? !values.db }, lifecycle);
+    process.stdout.write(`Temporal dev server at ${server.address}${server.uiUrl ? `, Web UI ${server.uiUrl}` : ''}\n`);
+    if (values.once) return 0;
+  });
 }

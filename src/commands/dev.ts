@@ -13,27 +13,24 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { NativeConnection } from '@temporalio/worker';
-import type { HandoffSettings } from '../../activities/deps';
-import { codecServerConfigFromEnv, startCodecServer, type CodecServerConfig, type RunningCodecServer } from '../codec-server';
+import { codecServerConfigFromEnv, devUiOrigins, startCodecServer, type CodecServerConfig, type RunningCodecServer } from '../codec-server';
 import { ConfigError } from '../config-error';
 import { CxoneClient, cxoneConfigFromEnv, type CxoneConfig } from '../cxone';
 import { DEMO_SIZE, runDemo } from '../demo/scenario';
 import { renderSummary, type DemoRecord } from '../demo/summary';
 import { handoffSettingsFromEnv } from '../handoff-settings';
-import { createLogger, type Logger } from '../log';
+import { createLogger } from '../log';
 import { SimControl, startSimulator } from '../sim';
 import { startStarter, starterConfigFromEnv } from '../starter';
 import { signBody } from '../starter/signature';
 import { temporalConfigFromEnv } from '../temporal/config';
 import { freePort } from '../temporal/dev-server';
 import { codecFromEnv, encryptedDataConverter, ENCRYPTION_KEYS_VARIABLE, generateEncryptionKeyEntry, loadOrCreateDevKeys, type EncryptionCodec } from '../temporal/encryption';
-import { startWorkerObservability, type WorkerObservability } from '../observability';
-import { ensureReconcilerSchedule } from '../reconcile';
-import { createHandoffWorker } from '../worker';
+import { startWorkerObservability, withHandoffContext } from '../observability';
+import { startHandoffWorker } from '../worker-assembly';
 import { RECONCILER_SCHEDULE_ID } from '../../workflows/definitions';
 import { DEV_OPTIONS, port, startServer } from './dev-server';
-import { Lifecycle } from './lifecycle';
+import { serve, type Lifecycle } from './lifecycle';
 
 // ── Payload encryption and the codec server ────────────────────────────────────────────────
 
@@ -74,11 +71,12 @@ async function devEncryption(values: { db?: string; 'in-memory'?: boolean }): Pr
 }
 
 /**
- * The codec server for the dev Web UI, whatever port the UI got. The default port (8888) falls
- * back to a free one when taken; an explicit HANDOFF_CODEC_PORT does not.
+ * The codec server for the dev Web UI, allowing exactly the origin of the UI it serves (its real
+ * port; plus HANDOFF_CODEC_ALLOWED_ORIGIN only when set). The default port (8888) falls back to a
+ * free one when taken; an explicit HANDOFF_CODEC_PORT does not.
  */
 async function startDevCodecServer(codec: EncryptionCodec, config: CodecServerConfig, uiPort: number, lifecycle: Lifecycle): Promise<RunningCodecServer> {
-  const allowedOrigins = new Set([...config.allowedOrigins, `http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`]);
+  const allowedOrigins = devUiOrigins(uiPort);
   const listen = (port: number) => startCodecServer({ codec, allowedOrigins, token: config.token, host: config.host, port });
   let server: RunningCodecServer;
   try {
@@ -90,41 +88,8 @@ async function startDevCodecServer(codec: EncryptionCodec, config: CodecServerCo
     server = await listen(0);
     process.stderr.write(`codec server: port ${config.port} is taken, using ${server.port}\n`);
   }
-  lifecycle.add(() => server.close());
+  lifecycle.add(() => server.close(), 'the codec server');
   return server;
-}
-
-// ── The worker ───────────────────────────────────────────────────────────────────────────────
-
-interface DevWorkerArgs {
-  address: string;
-  namespace: string;
-  taskQueue: string;
-  cxone: CxoneClient;
-  settings: HandoffSettings;
-  logger: Logger;
-  dataConverter?: DataConverter;
-  observability: WorkerObservability;
-}
-
-/** The handoff worker, in this process; stopped (gracefully) before the server and simulator. */
-async function startWorker({ address, namespace, taskQueue, cxone, settings, logger, dataConverter, observability }: DevWorkerArgs, lifecycle: Lifecycle): Promise<void> {
-  const connection = await NativeConnection.connect({ address });
-  const worker = await createHandoffWorker({
-    connection,
-    namespace,
-    taskQueue,
-    deps: { client: cxone, logger, settings, writeMetric: (line) => logger.info(line), metrics: observability.metrics },
-    dataConverter,
-    workerOptions: observability.workerOptions,
-  });
-  const running = worker.run();
-  lifecycle.add(async () => {
-    // The SDK also reacts to SIGINT; shutting down an already stopping worker is fine to skip.
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-    await connection.close();
-  });
 }
 
 function progressLine(finished: readonly DemoRecord[], total: number): string {
@@ -135,10 +100,14 @@ function progressLine(finished: readonly DemoRecord[], total: number): string {
 
 export async function runDev(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: DEV_OPTIONS });
-  // Every variable is checked before anything starts: a bad one stops here, named.
+  // Every variable is checked before anything starts: a bad one stops here, named. Temporal's
+  // address and namespace are the dev server's; the worker's tuning is read as `handoff worker` does.
   const tenant = process.env.CXONE_BASE_URL ? cxoneConfigFromEnv() : undefined;
   const settings = handoffSettingsFromEnv();
-  const temporalEnv = temporalConfigFromEnv({ HANDOFF_TASK_QUEUE: process.env.HANDOFF_TASK_QUEUE, HANDOFF_RECONCILE_INTERVAL: process.env.HANDOFF_RECONCILE_INTERVAL });
+  const temporalVariables = Object.fromEntries(
+    (['HANDOFF_TASK_QUEUE', 'HANDOFF_RECONCILE_INTERVAL', 'HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND', 'HANDOFF_MAX_CACHED_WORKFLOWS'] as const).map((k) => [k, process.env[k]]),
+  );
+  const temporalEnv = temporalConfigFromEnv(temporalVariables);
   const webhookPort = port('--webhook-port', values['webhook-port'], Number(process.env.HANDOFF_WEBHOOK_PORT ?? 8080));
   const starterEnv = { ...process.env, HANDOFF_WEBHOOK_PORT: String(webhookPort) };
   starterConfigFromEnv(starterEnv, 'http://127.0.0.1');
@@ -147,44 +116,61 @@ export async function runDev(argv: string[]): Promise<number> {
 
   // The demo injects failures on purpose: their warnings would drown the progress lines, so the
   // default here is errors only (HANDOFF_LOG_LEVEL=info shows everything, HANDOFF_METRIC lines included).
-  const logger = createLogger({ fields: { component: 'dev' }, level: (process.env.HANDOFF_LOG_LEVEL as 'info' | undefined) ?? 'error' });
-  const lifecycle = new Lifecycle();
-  const interrupted = lifecycle.untilSignal();
-  // The worker's metrics server (HANDOFF_METRICS_PORT, default 9464; --metrics-port) and tracing,
-  // as `handoff worker` has them; it also installs the SDK Runtime, so it comes first.
-  const observability = await startWorkerObservability({
-    logger,
-    env: { ...process.env, HANDOFF_METRICS_PORT: values['metrics-port'] ?? process.env.HANDOFF_METRICS_PORT },
-  });
-  lifecycle.add(() => observability.close());
-  try {
+  // Every line about a handoff carries its ids, as in `handoff worker` and `handoff starter`.
+  const logger = withHandoffContext(createLogger({ fields: { component: 'dev' }, level: (process.env.HANDOFF_LOG_LEVEL as 'info' | undefined) ?? 'error' }));
+  return serve('dev', async (lifecycle) => {
+    // The worker's metrics server (HANDOFF_METRICS_PORT, default 9464; --metrics-port) and tracing,
+    // as `handoff worker` has them; it also installs the SDK Runtime, so it comes first.
+    const observability = await startWorkerObservability({
+      logger,
+      env: { ...process.env, HANDOFF_METRICS_PORT: values['metrics-port'] ?? process.env.HANDOFF_METRICS_PORT },
+      portSetting: values['metrics-port'] !== undefined ? '--metrics-port' : 'HANDOFF_METRICS_PORT',
+    });
+    lifecycle.add(() => observability.close(), 'the metrics server and tracing');
     // Encryption first: the Web UI is started pointing at the codec server, which must know the UI's origin.
     const encryption = await devEncryption(values);
     const uiPort = values['no-ui'] ? undefined : port('--ui-port', values['ui-port'], 8233) || (await freePort());
     const codecServer = uiPort ? await startDevCodecServer(encryption.codec, codecConfig, uiPort, lifecycle) : undefined;
+    lifecycle.throwIfStopping();
     const server = await startServer({ ...values, 'ui-port': uiPort ? String(uiPort) : values['ui-port'] }, lifecycle, { uiCodecEndpoint: codecServer?.url });
+    lifecycle.throwIfStopping();
     let cxoneConfig: CxoneConfig;
     let control: SimControl | undefined;
     if (tenant) {
       cxoneConfig = tenant;
     } else {
       const sim = await startSimulator({ port: port('--sim-port', values['sim-port'], 8787), logger: logger.child({ component: 'sim' }) });
-      lifecycle.add(() => sim.close());
+      lifecycle.add(() => sim.close(), 'the simulator');
       control = new SimControl(sim.url);
       cxoneConfig = { baseUrl: sim.url, clientId: 'cxone-handoff-dev', clientSecret: 'simulator-accepts-any-secret', tokenEndpoint: 'token', refreshBeforeExpiryMs: 300_000 };
     }
     const cxone = new CxoneClient({ ...cxoneConfig, logger: logger.child({ component: 'cxone' }), onResponse: observability.metrics.onCxoneResponse });
-    lifecycle.add(() => cxone.close());
+    lifecycle.add(() => cxone.close(), 'the CXone client');
     const { taskQueue } = temporalEnv;
-    await startWorker({ address: server.address, namespace: server.namespace, taskQueue, cxone, settings, logger: logger.child({ component: 'worker' }), dataConverter: encryption.dataConverter, observability }, lifecycle);
+    // The one assembly `handoff worker` uses (log context, rate limit and cache size, metrics,
+    // search-attribute check, the reconciler's schedule); HANDOFF_METRIC lines go to the log here.
+    const temporal = temporalConfigFromEnv({ ...temporalVariables, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace });
+    await startHandoffWorker(
+      { temporal, logger: logger.child({ component: 'worker', taskQueue }), observability, cxone, settings, dataConverter: encryption.dataConverter, metricLines: 'log' },
+      lifecycle,
+    );
+    lifecycle.throwIfStopping();
 
     const connection = await Connection.connect({ address: server.address });
-    lifecycle.add(() => connection.close());
-    const temporal = new Client({ connection, namespace: server.namespace, dataConverter: encryption.dataConverter, interceptors: observability.tracing?.clientInterceptors });
-    if (temporalEnv.reconcileInterval) await ensureReconcilerSchedule(temporal, { taskQueue, interval: temporalEnv.reconcileInterval, logger });
+    lifecycle.add(() => connection.close(), "the starter's Temporal connection");
+    const client = new Client({ connection, namespace: server.namespace, dataConverter: encryption.dataConverter, interceptors: observability.tracing?.clientInterceptors });
     const config = starterConfigFromEnv(starterEnv, cxoneConfig.baseUrl);
-    const starter = await startStarter({ config, cxone, temporal, namespace: server.namespace, taskQueue, logger: logger.child({ component: 'starter' }), webUiBaseUrl: server.uiUrl });
-    lifecycle.add(() => starter.close());
+    const starter = await startStarter({
+      config,
+      cxone,
+      temporal: client,
+      namespace: server.namespace,
+      taskQueue,
+      logger: logger.child({ component: 'starter' }),
+      webUiBaseUrl: server.uiUrl,
+      portSetting: values['webhook-port'] !== undefined ? '--webhook-port' : 'HANDOFF_WEBHOOK_PORT',
+    });
+    lifecycle.add(() => starter.close(), 'the starter (in-flight requests)');
 
     const workflowsUrl = server.uiUrl ? `${server.uiUrl}/namespaces/${server.namespace}/workflows` : undefined;
     process.stdout.write(
@@ -208,7 +194,7 @@ export async function runDev(argv: string[]): Promise<number> {
       const secret = config.webhookSecret;
       const records = await runDemo({
         control,
-        temporal,
+        temporal: client,
         webhookUrl: starter.webhookUrl,
         sign: secret ? (body) => signBody(secret, body) : undefined,
         onProgress: (finished, total) => process.stdout.write(progressLine(finished, total)),
@@ -220,15 +206,7 @@ export async function runDev(argv: string[]): Promise<number> {
       process.stdout.write('\nNo demo against a real tenant: escalate through the webhook or the stream.\n');
     }
 
-    if (values.once) {
-      await lifecycle.stop();
-      return lost > 0 ? 1 : 0;
-    }
+    if (values.once) return lost > 0 ? 1 : 0;
     process.stdout.write('\nRunning; press Ctrl-C to stop.\n');
-    await interrupted;
-    return 0;
-  } catch (err) {
-    await lifecycle.stop();
-    throw err;
-  }
+  });
 }

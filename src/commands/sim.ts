@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config-error';
 import { createLogger } from '../log';
 import { startSimulator } from '../sim';
-import { Lifecycle } from './lifecycle';
+import { listenFailure } from '../startup-error';
+import { serve } from './lifecycle';
 
 function intOption(name: string, raw: string | undefined, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;
@@ -23,8 +24,7 @@ export async function runSim(argv: string[]): Promise<number> {
       'client-id': { type: 'string' },
     },
   });
-  const lifecycle = new Lifecycle();
-  const sim = await startSimulator({
+  const options = {
     port: intOption('--port', values.port ?? process.env.HANDOFF_SIM_PORT, 8787),
     host: values.host ?? '127.0.0.1',
     tokenLifetimeSeconds: intOption('--token-ttl', values['token-ttl'], 3600, 1),
@@ -33,14 +33,17 @@ export async function runSim(argv: string[]): Promise<number> {
     // The secret comes from the environment only: command lines are visible in `ps`.
     clientSecret: process.env.CXONE_SIM_CLIENT_SECRET,
     logger: createLogger({ fields: { component: 'sim' } }),
+  };
+  return serve('sim', async (lifecycle) => {
+    const sim = await startSimulator(options).catch((err: unknown) => {
+      throw listenFailure('simulator', options.host, options.port, '--port or HANDOFF_SIM_PORT', err);
+    });
+    lifecycle.add(() => sim.close(), 'the simulator');
+    process.stdout.write(
+      `CXone simulator listening on ${sim.url}\n` +
+        `  event stream   ${sim.wsUrl}\n` +
+        `  control API    ${sim.url}/_sim/state, /_sim/journal, /_sim/faults …\n` +
+        `Press Ctrl-C to stop.\n`,
+    );
   });
-  lifecycle.add(() => sim.close());
-  process.stdout.write(
-    `CXone simulator listening on ${sim.url}\n` +
-      `  event stream   ${sim.wsUrl}\n` +
-      `  control API    ${sim.url}/_sim/state, /_sim/journal, /_sim/faults …\n` +
-      `Press Ctrl-C to stop.\n`,
-  );
-  await lifecycle.untilSignal();
-  return 0;
 }

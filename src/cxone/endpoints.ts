@@ -66,13 +66,27 @@ export const SEED_PROFILE: EndpointProfile = {
 export const PROFILES = { seed: SEED_PROFILE } as const;
 export type ProfileName = keyof typeof PROFILES;
 
-/** Fill a path template; every parameter is URL-encoded, a missing one is a programming error. */
+/**
+ * Fill a path template; every parameter is URL-encoded into exactly one segment. A missing or empty
+ * value, a dot segment (`.` or `..`, which `encodeURIComponent` leaves as they are and an HTTP stack
+ * resolves to another endpoint) and a value that is not valid Unicode (a lone surrogate) are refused
+ * with a TypeError naming the endpoint and the parameter, never the value — whatever the caller:
+ * the starter refuses such ids at the door, this is the last line.
+ */
 export function resolvePath(spec: EndpointSpec, params: Record<string, string> = {}): string {
   return spec.path.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined || value === '') {
       throw new TypeError(`endpoint ${spec.path}: missing path parameter "${name}"`);
     }
-    return encodeURIComponent(value);
+    if (value === '.' || value === '..') {
+      throw new TypeError(`endpoint ${spec.path}: path parameter "${name}" is a dot segment, which would address another endpoint`);
+    }
+    try {
+      return encodeURIComponent(value);
+    } catch {
+      // URIError: a lone surrogate has no UTF-8 encoding.
+      throw new TypeError(`endpoint ${spec.path}: path parameter "${name}" is not valid Unicode text`);
+    }
   });
 }

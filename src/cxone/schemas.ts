@@ -133,13 +133,16 @@ export const TransferCustomAttributes = z.looseObject({
 /** Custom attributes carried by a seed-000 transfer. */
 export type TransferCustomAttributes = z.infer<typeof TransferCustomAttributes>;
 
-/** POST /api/v2/interactions/transfers body (seed 000 form). */
+/**
+ * POST /api/v2/interactions/transfers body (seed 000 form). The skill group is optional: without
+ * one the queue routes with its own (the simulator, like CXone, refuses one the queue does not serve).
+ */
 export const CreateTransferRequest = z.object({
   from: z.object({ id: z.string().min(1) }),
-  to: z.object({ id: z.string().min(1), type: z.literal('queue'), skillGroupId: z.string().min(1) }),
+  to: z.object({ id: z.string().min(1), type: z.literal('queue'), skillGroupId: z.string().min(1).optional() }),
   reason: z.string(),
   attributes: z.object({ custom: TransferCustomAttributes }),
-  routingData: z.object({ skillGroupId: z.string().min(1), priority: z.number().int() }),
+  routingData: z.object({ skillGroupId: z.string().min(1).optional(), priority: z.number().int() }),
 });
 /** Body of createTransfer. */
 export type CreateTransferRequest = z.infer<typeof CreateTransferRequest>;

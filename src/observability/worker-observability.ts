@@ -6,6 +6,7 @@
  */
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Logger } from '../log';
+import { listenFailure } from '../startup-error';
 import { installRuntime, sdkMetricsBindAddress } from '../temporal/runtime';
 import { metricsServerConfigFromEnv, startMetricsServer, type RunningMetricsServer } from './metrics-server';
 import { tracingFromEnv, type HandoffTracing } from './tracing';
@@ -28,17 +29,27 @@ export interface WorkerObservability {
 export interface StartWorkerObservabilityOptions {
   logger: Logger;
   env?: NodeJS.ProcessEnv;
+  /** The setting named when the metrics port cannot be bound (default HANDOFF_METRICS_PORT; `handoff dev` may say --metrics-port). */
+  portSetting?: string;
 }
 
 /**
  * Start the worker's observability; call it where `installRuntimeLogging(logger)` was, before the
  * first connection. Every variable is validated before anything starts.
  */
-export async function startWorkerObservability({ logger, env = process.env }: StartWorkerObservabilityOptions): Promise<WorkerObservability> {
+export async function startWorkerObservability({ logger, env = process.env, portSetting = 'HANDOFF_METRICS_PORT' }: StartWorkerObservabilityOptions): Promise<WorkerObservability> {
   const config = metricsServerConfigFromEnv(env);
   const metricsBindAddress = config.port !== undefined && config.sdkMetrics ? await sdkMetricsBindAddress(config.corePort) : undefined;
   // If something installed the Runtime first, its SDK metrics (if any) are not ours to scrape.
-  const ours = installRuntime({ logger, env, metricsBindAddress });
+  let ours: boolean;
+  try {
+    ours = installRuntime({ logger, env, metricsBindAddress });
+  } catch (err) {
+    if (metricsBindAddress && /address already in use/i.test((err as Error).message)) {
+      throw listenFailure('the SDK metrics exporter', '127.0.0.1', Number(metricsBindAddress.split(':')[1]), 'HANDOFF_CORE_METRICS_PORT', { code: 'EADDRINUSE' });
+    }
+    throw err;
+  }
   const coreMetricsUrl = ours && metricsBindAddress ? `http://${metricsBindAddress}/metrics` : undefined;
   const metrics = createWorkerMetrics();
   const tracing = tracingFromEnv(env, logger, 'cxone-handoff-worker');
@@ -47,7 +58,7 @@ export async function startWorkerObservability({ logger, env = process.env }: St
     metricsServer = config.port === undefined ? undefined : await startMetricsServer({ port: config.port, host: config.host, registry: metrics.registry, coreMetricsUrl, logger });
   } catch (err) {
     await tracing?.shutdown();
-    throw err;
+    throw listenFailure('metrics server', config.host, config.port!, portSetting, err);
   }
   return {
     metrics,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../config-error';
+import { routingIdSchema, routingProblem, skillGroupIdSchema, usesSimulator, type RoutingOptions, type RoutingVariable } from '../handoff-settings';
 
 export interface StarterConfig {
   webhookHost: string;
@@ -18,16 +19,20 @@ export interface StarterConfig {
   /** The event stream; derived from CXONE_BASE_URL when unset; `off` disables the listener. */
   streamUrl?: string;
   streamEnabled: boolean;
-  /** Where stream-detected handoffs go, unless the interaction names a queue. */
+  /**
+   * Where stream-detected handoffs go, unless the interaction names a queue; the skill group goes
+   * with this queue only. The queue is required outside the simulator (HANDOFF_TARGET_QUEUE_ID); the
+   * skill group (HANDOFF_TARGET_SKILL_GROUP_ID) is optional: unset, none is sent.
+   */
   targetQueueId: string;
-  targetSkillGroupId: string;
+  targetSkillGroupId?: string;
   /** How long `POST /v1/ivr/handoff` waits for the channel switch before answering 504 (HANDOFF_IVR_DEADLINE_MS). */
   ivrDeadlineMs: number;
 }
 
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
-const StarterEnv = z.object({
+const starterEnv = (simulator: boolean) => z.object({
   HANDOFF_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
   HANDOFF_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HANDOFF_WEBHOOK_SECRET: z.string().min(16).optional(),
@@ -35,8 +40,8 @@ const StarterEnv = z.object({
   HANDOFF_INTENT_THRESHOLD: num(0, 1).default(0.75),
   HANDOFF_CONFIDENCE_THRESHOLD: num(0, 1).default(0.35),
   CXONE_STREAM_URL: z.string().optional(),
-  HANDOFF_TARGET_QUEUE_ID: z.string().min(1).default('queue-tech-support-01'),
-  HANDOFF_TARGET_SKILL_GROUP_ID: z.string().min(1).default('skill-group-advanced-troubleshooting'),
+  HANDOFF_TARGET_QUEUE_ID: routingIdSchema('HANDOFF_TARGET_QUEUE_ID', simulator),
+  HANDOFF_TARGET_SKILL_GROUP_ID: skillGroupIdSchema('HANDOFF_TARGET_SKILL_GROUP_ID', simulator),
   HANDOFF_IVR_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
 });
 
@@ -60,11 +65,18 @@ export function streamUrlFor(baseUrl: string, path: string): string {
   return url.toString();
 }
 
-export function starterConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cxoneBaseUrl?: string, streamPath = '/interaction/v1/events'): StarterConfig {
+/**
+ * Read and validate the starter's variables. The target queue and skill group are required unless
+ * the simulator is in use (`options.simulator`, default: CXONE_BASE_URL unset in `env`).
+ */
+export function starterConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cxoneBaseUrl?: string, streamPath = '/interaction/v1/events', { simulator = usesSimulator(env) }: RoutingOptions = {}): StarterConfig {
   const raw = Object.fromEntries(Object.keys(EXPECTED).map((k) => [k, env[k]?.trim() || undefined]));
-  const parsed = StarterEnv.safeParse(raw);
+  const parsed = starterEnv(simulator).safeParse(raw);
   if (!parsed.success) {
     const variable = String(parsed.error.issues[0]?.path[0]);
+    if (variable === 'HANDOFF_TARGET_QUEUE_ID' || variable === 'HANDOFF_TARGET_SKILL_GROUP_ID') {
+      throw new ConfigError(variable, routingProblem(variable as RoutingVariable, EXPECTED[variable]!, raw[variable] === undefined));
+    }
     // Never echo the value: HANDOFF_WEBHOOK_SECRET is one of these.
     throw new ConfigError(variable, `${variable} is invalid: expected ${EXPECTED[variable] ?? 'a valid value'}`);
   }

@@ -10,36 +10,43 @@
  */
 import { z } from 'zod';
 import type { BotHandoffInput, HistoryEntry } from '../../workflows/definitions';
-import { BotHandoffInputSchema, toIssues, type InputIssue } from './handoff-input';
+import { boundedString, BotHandoffInputSchema, channelSchema, guestSchema, idSchema, toIssues, type InputIssue } from './handoff-input';
+import { guestProblem, HISTORY_CONTENT_MAX_LENGTH, HISTORY_FIELD_MAX_LENGTH, HISTORY_MAX_BYTES, HISTORY_MAX_ENTRIES, historyBytesMessage, idMessage, isId, jsonBytes, NAME_MAX_LENGTH } from './limits';
 
 /** Which door an escalation came through; the `source` label of the starter's metrics. */
 export type EscalationSource = 'webhook' | 'cognigy';
 
 /** Seed 001's condensed history entry, or the chat-completion `{role, content}` form bots emit. */
 const HistoryItemSchema = z.object({
-  type: z.string().min(1).optional(),
-  author: z.string().min(1).optional(),
-  role: z.string().min(1).optional(),
-  content: z.string(),
-  timestamp: z.union([z.string(), z.number()]).optional(),
+  type: boundedString('type', HISTORY_FIELD_MAX_LENGTH).min(1).optional(),
+  author: boundedString('author', HISTORY_FIELD_MAX_LENGTH).min(1).optional(),
+  role: boundedString('role', HISTORY_FIELD_MAX_LENGTH).min(1).optional(),
+  content: boundedString('content', HISTORY_CONTENT_MAX_LENGTH),
+  timestamp: z.union([boundedString('timestamp', HISTORY_FIELD_MAX_LENGTH), z.number().finite()]).optional(),
 });
 
 /**
- * Seed 000's escalation body. The limits repeat those of `BotHandoffInputSchema` so a problem is
- * reported under the field name the caller sent (`queueId`, not `target.queueId`).
- * `skillGroupId`, `conversationHistory` and `guestMetadata` may be left out: without a history the
- * workflow fetches it from CXone, and the skill group is optional in the transfer.
+ * Seed 000's escalation body. The limits are those of `BotHandoffInputSchema` (src/starter/limits.ts),
+ * applied here so a problem is reported under the field name the caller sent (`queueId`, not
+ * `target.queueId`). `skillGroupId`, `conversationHistory` and `guestMetadata` may be left out:
+ * without a history the workflow fetches it from CXone, and without a skill group the transfer names
+ * none (the queue routes with its own).
  */
 export const Seed000EscalationSchema = z.object({
-  interactionId: BotHandoffInputSchema.shape.interactionId,
-  conversationId: BotHandoffInputSchema.shape.conversationId,
-  queueId: z.string().min(1),
-  skillGroupId: z.string().min(1).optional(),
+  interactionId: idSchema('interactionId'),
+  conversationId: idSchema('conversationId'),
+  queueId: idSchema('queueId'),
+  skillGroupId: idSchema('skillGroupId').optional(),
   intentScore: z.number().min(0).max(1),
-  conversationHistory: z.array(HistoryItemSchema).max(1000).optional(),
-  guestMetadata: z.record(z.string(), z.unknown()).optional(),
+  conversationHistory: z
+    .array(HistoryItemSchema)
+    .max(HISTORY_MAX_ENTRIES, `'conversationHistory' must have at most ${HISTORY_MAX_ENTRIES} entries`)
+    // Measured as the workflow will carry it, so the last gate cannot refuse what passed here.
+    .refine((items) => jsonBytes(items.map(toHistoryEntry)) <= HISTORY_MAX_BYTES, historyBytesMessage('conversationHistory'))
+    .optional(),
+  guestMetadata: guestSchema('guestMetadata').optional(),
   /** Seed 000 escalates web chats; a bot on another channel says so. */
-  channel: z.string().min(1).optional(),
+  channel: channelSchema('channel').optional(),
 });
 
 /** A seed-000 escalation that passed `Seed000EscalationSchema`. */
@@ -87,15 +94,23 @@ export function validateTransferContext(transferContext: unknown): InputIssue[] 
 
   if (!isNonEmptyString(tc.interactionId)) {
     issues.push({ path: at('interactionId'), message: "Missing or empty 'interactionId': the handoff is keyed by the CXone interaction" });
+  } else if (!isId(tc.interactionId)) {
+    issues.push({ path: at('interactionId'), message: idMessage('interactionId') });
   }
   if (tc.conversationId !== undefined && !isNonEmptyString(tc.conversationId)) {
     issues.push({ path: at('conversationId'), message: "'conversationId', when given, must be a non-empty string" });
+  } else if (tc.conversationId !== undefined && !isId(tc.conversationId)) {
+    issues.push({ path: at('conversationId'), message: idMessage('conversationId') });
   }
   if (!isNonEmptyString(tc.queueId)) {
     issues.push({ path: at('queueId'), message: "Missing or empty 'queueId': CXone cannot route without a target queue" });
+  } else if (!isId(tc.queueId)) {
+    issues.push({ path: at('queueId'), message: idMessage('queueId') });
   }
   if (tc.skillGroupId !== undefined && !isNonEmptyString(tc.skillGroupId)) {
     issues.push({ path: at('skillGroupId'), message: "'skillGroupId', when given, must be a non-empty string" });
+  } else if (tc.skillGroupId !== undefined && !isId(tc.skillGroupId)) {
+    issues.push({ path: at('skillGroupId'), message: idMessage('skillGroupId') });
   }
 
   if (tc.participant === undefined) {
@@ -106,6 +121,8 @@ export function validateTransferContext(transferContext: unknown): InputIssue[] 
     const { name, phoneNumber } = tc.participant;
     if (!isNonEmptyString(name)) {
       issues.push({ path: at('participant.name'), message: "Missing 'name' in the participant object" });
+    } else if (name.length > NAME_MAX_LENGTH) {
+      issues.push({ path: at('participant.name'), message: `'name' must be at most ${NAME_MAX_LENGTH} characters` });
     }
     if (phoneNumber === undefined) {
       issues.push({ path: at('participant.phoneNumber'), message: "Missing 'phoneNumber' in the participant object: required for voice callbacks" });
@@ -116,6 +133,16 @@ export function validateTransferContext(transferContext: unknown): InputIssue[] 
 
   if (tc.customAttributes !== undefined && !isObject(tc.customAttributes)) {
     issues.push({ path: at('customAttributes'), message: "'customAttributes' must be a JSON object" });
+  } else if (tc.customAttributes !== undefined) {
+    // They become the guest metadata the agent sees, with the participant's name and number: the
+    // same limits (measured on what the workflow will carry), and the same typed keys.
+    const participant = isObject(tc.participant) ? { name: tc.participant.name, phoneNumber: tc.participant.phoneNumber } : {};
+    const problem = guestProblem('customAttributes', { ...tc.customAttributes, ...participant });
+    if (problem) issues.push({ path: at('customAttributes'), message: problem });
+    else {
+      const typed = guestSchema('customAttributes').safeParse(tc.customAttributes);
+      if (!typed.success) for (const i of toIssues(typed.error)) issues.push({ path: at(`customAttributes.${i.path}`), message: i.message });
+    }
   }
   if (tc.flowVersionId !== undefined && (typeof tc.flowVersionId !== 'string' || tc.flowVersionId.length !== 36 || !UUID.test(tc.flowVersionId))) {
     issues.push({ path: at('flowVersionId'), message: "'flowVersionId' must be a UUID (36 characters)" });

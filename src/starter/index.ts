@@ -6,13 +6,15 @@
 import type { Client } from '@temporalio/client';
 import type { CxoneClient } from '../cxone';
 import type { Logger } from '../log';
+import { listenFailure } from '../startup-error';
 import type { StarterConfig } from './config';
 import { createIvrChannelSwitcher } from './ivr';
 import { createStarterMetrics, type StarterMetrics } from './metrics';
 import { createHandoffStarter, type HandoffStarter } from './start-handoff';
 import type { StreamListener } from './stream';
 import { createStreamStarter } from './stream-starter';
-import { buildWebhook, type WebhookHealth } from './webhook';
+import { createStarterHealth } from './health';
+import { buildWebhook } from './webhook';
 
 export interface StarterOptions {
   config: StarterConfig;
@@ -25,6 +27,8 @@ export interface StarterOptions {
   webUiBaseUrl?: string;
   /** Listener tuning for tests (small backoff). */
   streamBackoff?: { baseMs: number; maxMs: number };
+  /** The setting named when the webhook port cannot be bound (default HANDOFF_WEBHOOK_PORT). */
+  portSetting?: string;
 }
 
 export interface RunningStarter {
@@ -45,14 +49,7 @@ export async function startStarter(opts: StarterOptions): Promise<RunningStarter
     ? createStreamStarter({ config, cxone, starter, metrics, logger, listener: opts.streamBackoff ? { backoff: opts.streamBackoff } : undefined })
     : undefined;
 
-  const health = async (): Promise<WebhookHealth> => {
-    const [t, c] = await Promise.allSettled([temporal.workflowService.getSystemInfo({}), cxone.getAccessToken()]);
-    const details: Record<string, string> = {};
-    if (t.status === 'rejected') details.temporal = (t.reason as Error).message;
-    if (c.status === 'rejected') details.cxone = (c.reason as Error).message;
-    if (stream) details.stream = stream.status.connected ? 'connected' : `reconnecting (${stream.status.lastError ?? 'starting'})`;
-    return { temporal: t.status === 'fulfilled', cxone: c.status === 'fulfilled', details };
-  };
+  const health = createStarterHealth({ temporal, cxone, probeQueueId: config.targetQueueId, stream });
   const ivr = createIvrChannelSwitcher({ client: temporal, taskQueue: opts.taskQueue, deadlineMs: config.ivrDeadlineMs, logger: logger.child({ component: 'ivr' }), metrics });
   const app = buildWebhook({
     starter,
@@ -65,7 +62,13 @@ export async function startStarter(opts: StarterOptions): Promise<RunningStarter
       ? (workflowId, runId) => `${opts.webUiBaseUrl}/namespaces/${opts.namespace}/workflows/${encodeURIComponent(workflowId)}/${runId}/history`
       : undefined,
   });
-  const address = await app.listen({ host: config.webhookHost, port: config.webhookPort });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.webhookHost, port: config.webhookPort });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw listenFailure('webhook', config.webhookHost, config.webhookPort, opts.portSetting ?? 'HANDOFF_WEBHOOK_PORT', err);
+  }
   stream?.start();
   logger.info('starter listening', { webhook: address, stream: config.streamUrl ?? 'off' });
 

@@ -16,6 +16,7 @@ import type { ivrChannelSwitch } from '../../workflows/ivr-channel-switch';
 import { DEFAULT_GUEST_LANGUAGE, IVR_FAILURE_OF_REASON, type IvrChannelSwitchInput, type IvrChannelSwitchResult, type IvrFailureType } from '../../workflows/ivr-definitions';
 import { toIssues, type InputIssue } from './handoff-input';
 import type { StarterMetrics } from './metrics';
+import { DEFAULT_START_TIMEOUT_MS } from './start-handoff';
 
 /** The IVR endpoint. */
 export const IVR_HANDOFF_PATH = '/v1/ivr/handoff';
@@ -125,6 +126,8 @@ export interface IvrChannelSwitcherOptions {
   deadlineMs: number;
   logger: Logger;
   metrics?: StarterMetrics;
+  /** How long starting (or joining) the switch may take (default DEFAULT_START_TIMEOUT_MS): Temporal down is said fast. */
+  startTimeoutMs?: number;
 }
 
 function isIvrFailureType(type: string | undefined | null): type is IvrFailureType {
@@ -132,7 +135,8 @@ function isIvrFailureType(type: string | undefined | null): type is IvrFailureTy
 }
 
 /** Start (or join) the switch and wait for its result, within the deadline. */
-export function createIvrChannelSwitcher({ client, taskQueue, deadlineMs, logger, metrics }: IvrChannelSwitcherOptions): IvrChannelSwitcher {
+export function createIvrChannelSwitcher({ client, taskQueue, deadlineMs, logger, metrics, startTimeoutMs = DEFAULT_START_TIMEOUT_MS }: IvrChannelSwitcherOptions): IvrChannelSwitcher {
+  const startWithinMs = Math.min(startTimeoutMs, deadlineMs);
   return {
     async switchChannel(request) {
       const workflowId = ivrWorkflowId(request);
@@ -151,14 +155,17 @@ export function createIvrChannelSwitcher({ client, taskQueue, deadlineMs, logger
       // would add a listener per long-poll call.)
       const work = client.withDeadline(deadlineAt, async () => {
         try {
-          await client.workflow.start<typeof ivrChannelSwitch>('ivrChannelSwitch', {
-            taskQueue,
-            workflowId,
-            args: [ivrInputOf(request)],
-            workflowIdConflictPolicy: 'FAIL',
-            // A completed switch answers every retry with its guest; only a failed one may be run again.
-            workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-          });
+          // The start has its own, shorter deadline: with Temporal down the IVR hears so in seconds.
+          await client.withDeadline(Date.now() + startWithinMs, () =>
+            client.workflow.start<typeof ivrChannelSwitch>('ivrChannelSwitch', {
+              taskQueue,
+              workflowId,
+              args: [ivrInputOf(request)],
+              workflowIdConflictPolicy: 'FAIL',
+              // A completed switch answers every retry with its guest; only a failed one may be run again.
+              workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+            }),
+          );
           metrics?.workflowsStarted.inc({ source: 'ivr' });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -173,7 +180,7 @@ export function createIvrChannelSwitcher({ client, taskQueue, deadlineMs, logger
 
       try {
         const done = await Promise.race([work, deadline]);
-        if (done === 'deadline') return overDeadline(workflowId, phase, deadlineMs);
+        if (done === 'deadline') return overDeadline(workflowId, phase, phase === 'starting' ? startWithinMs : deadlineMs);
         log.info('ivr channel switch done', { guestId: done.guestId, joined });
         return { ok: true, workflowId, result: done, joined };
       } catch (err) {
@@ -188,7 +195,7 @@ export function createIvrChannelSwitcher({ client, taskQueue, deadlineMs, logger
           return { ok: false, workflowId, reason: 'cxone_unavailable', message: `the channel switch ended without a guest session: ${cause?.message ?? err.message}` };
         }
         // The gRPC deadline may fire a moment before our timer: both mean the caller's time is up.
-        if (isGrpcDeadlineError(err) || Date.now() >= deadlineAt) return overDeadline(workflowId, phase, deadlineMs);
+        if (isGrpcDeadlineError(err) || Date.now() >= deadlineAt) return overDeadline(workflowId, phase, phase === 'starting' ? startWithinMs : deadlineMs);
         log.error('ivr channel switch: Temporal unavailable', { error: err as Error });
         return { ok: false, workflowId, reason: 'temporal_unavailable', message: 'the channel switch could not be run (Temporal is unreachable); retry later' };
       } finally {

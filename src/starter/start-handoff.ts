@@ -1,7 +1,13 @@
 /**
- * Start a handoff, once. The workflow id is the business key `handoff-<interactionId>`; if a
- * handoff for that interaction is already running, the escalation is delivered to it as the
- * `escalate` signal (recorded, never acted on twice) instead of starting a second transfer.
+ * Start a handoff, once. The workflow id is the business key `handoff-<interactionId>`. The
+ * duplicate policy, for an escalation of an interaction that already has a handoff:
+ *   - it is running: the escalation joins it (the `escalate` signal: recorded, never acted on twice);
+ *   - it ended less than `duplicateWindowMs` ago (default 5 min): a late duplicate (a retried
+ *     webhook, a replayed stream event) — it joins the finished one and is answered with its outcome;
+ *   - it ended longer ago: a re-escalation (the interaction is back with the bot) — a new handoff,
+ *     a new run with its own Idempotency-Keys (they carry the first run id), so CXone sees new calls.
+ * Every Temporal call is bounded by `startTimeoutMs` (default 2 s): with Temporal down the caller
+ * hears so fast, and only "the handoff already finished" is ever taken for a join.
  *
  * Routing news for an interaction (an agent joined, the guest left) is passed on to its running
  * handoff as the `agentJoined` / `interactionEnded` signal: the handoff waits for one of them.
@@ -11,7 +17,9 @@ import type { Logger } from '../log';
 import {
   agentJoinedSignal,
   escalateSignal,
+  FallbackActionKey,
   handoffWorkflowId,
+  HandoffOutcomeKey,
   interactionEndedSignal,
   type AgentJoinedSignal,
   type BotHandoffInput,
@@ -28,11 +36,28 @@ export const UNSPECIFIED_END_REASON = 'unspecified';
 /** delivered: the running handoff got the signal; no_handoff: none runs for the interaction (never started, or ended). */
 export type RoutingNotifyResult = 'delivered' | 'no_handoff';
 
+/**
+ * started: a new handoff; already_running: joined the running one; already_finished: a duplicate
+ * of one that ended within the duplicate window (its outcome is given).
+ */
 export interface StartResult {
-  status: 'started' | 'already_running';
+  status: 'started' | 'already_running' | 'already_finished';
   workflowId: string;
   runId?: string;
+  /** already_finished: how it ended (HandoffOutcome, or the workflow status when it did not complete). */
+  outcome?: string;
+  fallbackAction?: string;
 }
+
+/** Temporal did not answer within the start timeout, or refused: nothing is known to have started. */
+export class StartUnavailableError extends Error {
+  override readonly name = 'StartUnavailableError';
+}
+
+/** Late duplicates within this long after a handoff ended join it; later escalations start a new one. */
+export const DEFAULT_DUPLICATE_WINDOW_MS = 5 * 60_000;
+/** The most a start (or join) may take before the caller is told Temporal is unavailable. */
+export const DEFAULT_START_TIMEOUT_MS = 2_000;
 
 export interface HandoffStarter {
   /** Start (or join) the handoff of `input.interactionId`. `source` labels metrics and the signal. */
@@ -64,36 +89,89 @@ export interface HandoffStarterOptions {
   taskQueue: string;
   logger: Logger;
   metrics?: StarterMetrics;
+  /** See the module comment; defaults DEFAULT_DUPLICATE_WINDOW_MS and DEFAULT_START_TIMEOUT_MS. */
+  duplicateWindowMs?: number;
+  startTimeoutMs?: number;
+  now?: () => number;
 }
 
-export function createHandoffStarter({ client, taskQueue, logger, metrics }: HandoffStarterOptions): HandoffStarter {
+export function createHandoffStarter({ client, taskQueue, logger, metrics, duplicateWindowMs = DEFAULT_DUPLICATE_WINDOW_MS, startTimeoutMs = DEFAULT_START_TIMEOUT_MS, now = Date.now }: HandoffStarterOptions): HandoffStarter {
+  /** One Temporal call, bounded: a deadline on the gRPC call stops the SDK's retries too. */
+  const bounded = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await client.withDeadline(now() + startTimeoutMs, fn);
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError || err instanceof WorkflowNotFoundError) throw err;
+      throw new StartUnavailableError(`Temporal did not ${what} within ${startTimeoutMs} ms: ${(err as Error).message}`, { cause: err });
+    }
+  };
+
   return {
     async start(input, source) {
       const workflowId = handoffWorkflowId(input.interactionId);
       const log = logger.child({ workflowId, interactionId: input.interactionId, source });
-      try {
-        const handle = await client.workflow.start('botHandoff', {
-          taskQueue,
-          workflowId,
-          args: [input],
-          // A running handoff for this interaction is joined, never duplicated (see catch).
-          workflowIdConflictPolicy: 'FAIL',
+      const startNew = async (): Promise<StartResult> => {
+        const handle = await bounded('start the handoff', () =>
+          client.workflow.start('botHandoff', {
+            taskQueue,
+            workflowId,
+            args: [input],
+            // A running handoff is joined, never duplicated; a finished one is judged below.
+            workflowIdConflictPolicy: 'FAIL',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          }),
+        ).catch(async (err: unknown) => {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          return undefined;
         });
-        metrics?.workflowsStarted.inc({ source });
-        log.info('handoff started', { runId: handle.firstExecutionRunId });
-        return { status: 'started', workflowId, runId: handle.firstExecutionRunId };
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        metrics?.duplicates.inc({ source });
-        try {
-          await client.workflow.getHandle(workflowId).signal(escalateSignal, { source, trigger: input.trigger });
-        } catch (signalErr) {
-          // It finished between our start and our signal: it has already handled this interaction.
-          log.debug('duplicate escalation: the handoff ended before the signal', { error: (signalErr as Error).message });
+        if (handle) {
+          metrics?.workflowsStarted.inc({ source });
+          log.info('handoff started', { runId: handle.firstExecutionRunId });
+          return { status: 'started', workflowId, runId: handle.firstExecutionRunId };
         }
-        log.info('duplicate escalation joined the running handoff');
-        return { status: 'already_running', workflowId };
-      }
+        return existing();
+      };
+
+      /** There is (or was) a handoff for this interaction: join it, or start anew after the window. */
+      const existing = async (round = 1): Promise<StartResult> => {
+        // Each round follows a state change between two calls (it ended, another start won): a few at most.
+        if (round > 3) throw new StartUnavailableError(`the handoff ${workflowId} kept changing state while joining it; retry`);
+        const handle = client.workflow.getHandle(workflowId);
+        const d = await bounded('describe the handoff', () => handle.describe());
+        if (d.status.name === 'RUNNING') {
+          try {
+            await bounded('signal the handoff', () => handle.signal(escalateSignal, { source, trigger: input.trigger }));
+            metrics?.duplicates.inc({ source });
+            log.info('duplicate escalation joined the running handoff');
+            return { status: 'already_running', workflowId, runId: d.runId };
+          } catch (err) {
+            // Only "it ended between describe and signal" is a join; Temporal failing is not.
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            return existing(round + 1);
+          }
+        }
+        const endedAgo = d.closeTime ? now() - d.closeTime.getTime() : Infinity;
+        if (endedAgo <= duplicateWindowMs) {
+          metrics?.duplicates.inc({ source });
+          const outcome = d.typedSearchAttributes.get(HandoffOutcomeKey) ?? d.status.name.toLowerCase();
+          const fallbackAction = d.typedSearchAttributes.get(FallbackActionKey);
+          log.info('late duplicate escalation joined the finished handoff', { endedAgoMs: endedAgo, outcome });
+          return { status: 'already_finished', workflowId, runId: d.runId, outcome, ...(fallbackAction ? { fallbackAction } : {}) };
+        }
+        // A re-escalation: a new run (ALLOW_DUPLICATE); a concurrent one starting first is joined.
+        const again = await bounded('start the handoff', () =>
+          client.workflow.start('botHandoff', { taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'ALLOW_DUPLICATE' }),
+        ).catch((err: unknown) => {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          return undefined;
+        });
+        if (!again) return existing(round + 1);
+        metrics?.workflowsStarted.inc({ source });
+        log.info('re-escalation: a new handoff started', { runId: again.firstExecutionRunId, previousEndedAgoMs: endedAgo });
+        return { status: 'started', workflowId, runId: again.firstExecutionRunId };
+      };
+
+      return startNew();
     },
 
     async notifyRouting(event, source) {

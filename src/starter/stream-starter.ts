@@ -11,7 +11,7 @@ import type { StarterConfig } from './config';
 import type { StarterMetrics } from './metrics';
 import type { HandoffStarter } from './start-handoff';
 import { StreamListener, type StreamListenerOptions } from './stream';
-import { detectTrigger, routingEventOf, type TriggerDeps } from './trigger';
+import { detectTrigger, ROUTING_EVENT_TYPES, routingEventOf, type TriggerDeps } from './trigger';
 
 /** Metrics label of everything the stream starts. */
 export const STREAM_SOURCE = 'stream';
@@ -41,6 +41,12 @@ export function createStreamEventHandler({ config, cxone, starter, metrics, logg
       logger.debug('stream routing event', { interactionId: routing.interactionId, kind: routing.kind, result });
       return;
     }
+    if (isRoutingEventType(event)) {
+      // An agent_joined / ended event without a usable interaction id (missing, or off the id
+      // rule): no handoff can be told. Logged without the id, which may be anything.
+      logger.warn('stream routing event skipped: no valid interaction id', { eventType: event.eventType });
+      return;
+    }
     const decision = await detectTrigger(event, { config, cxone });
     switch (decision.action) {
       case 'ignore':
@@ -60,6 +66,12 @@ export function createStreamEventHandler({ config, cxone, starter, metrics, logg
       }
     }
   };
+}
+
+function isRoutingEventType(event: unknown): event is { eventType: string } {
+  if (typeof event !== 'object' || event === null) return false;
+  const { eventType } = event as { eventType?: unknown };
+  return typeof eventType === 'string' && ROUTING_EVENT_TYPES.has(eventType);
 }
 
 /** Options of {@link createStreamStarter}. */

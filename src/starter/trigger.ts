@@ -11,6 +11,7 @@ import type { CxoneClient } from '../cxone/client';
 import type { BotHandoffInput, HandoffTrigger } from '../../workflows/definitions';
 import type { StarterConfig } from './config';
 import { BotHandoffInputSchema, toIssues, type InputIssue } from './handoff-input';
+import { hasLoneSurrogate, idMessage, isId, LANGUAGE_PATTERN, NAME_MAX_LENGTH } from './limits';
 
 /** Event types that describe an interaction's state; the others (agent joined, ended, …) never trigger. */
 export const INTERACTION_STATE_EVENTS: ReadonlySet<string> = new Set(['interaction.created', 'interaction.updated']);
@@ -18,6 +19,8 @@ export const INTERACTION_STATE_EVENTS: ReadonlySet<string> = new Set(['interacti
 export const WATCHED_CHANNEL = 'webchat';
 /** States in which the bot still owns the conversation, so a handoff is still possible. */
 export const BOT_STATES: ReadonlySet<string> = new Set(['bot_active', 'awaiting_response']);
+/** Event types that concern a handoff waiting for its agent (`routingEventOf`). */
+export const ROUTING_EVENT_TYPES: ReadonlySet<string> = new Set(['interaction.agent_joined', 'interaction.ended']);
 
 /** What the trigger needs: thresholds and default target from the starter config, and one CXone read. */
 export interface TriggerDeps {
@@ -52,15 +55,20 @@ export async function detectTrigger(event: unknown, deps: TriggerDeps): Promise<
   if (event.type !== WATCHED_CHANNEL) return { action: 'ignore', reason: 'not_webchat' };
   if (typeof event.state !== 'string' || !BOT_STATES.has(event.state)) return { action: 'ignore', reason: 'not_bot_state' };
 
-  const interactionId = nonEmptyString(event.id);
-  if (!interactionId) {
+  const rawId = nonEmptyString(event.id);
+  if (!rawId) {
     // A bot conversation we cannot name can be neither read nor handed off.
     return { action: 'reject', reason: 'invalid_event', issues: [{ path: 'id', message: 'expected the interaction id as a non-empty string' }] };
   }
+  // Checked before anything uses it: the id goes into the CXone path of the read below, and `..`
+  // there would be an authenticated call to another endpoint. Not carried on, not even to the log.
+  if (!isId(rawId)) return { action: 'reject', reason: 'invalid_event', issues: [{ path: 'id', message: idMessage('id') }] };
+  const interactionId = rawId;
 
   let attributes: Attributes;
   let attributesFrom: 'event' | 'interaction';
   let conversationId = nonEmptyString(event.conversationId);
+  if (conversationId !== undefined && !isId(conversationId)) return invalidId('conversationId', interactionId);
   if (isRecord(event.attributes) && carriesTriggerKeys(event.attributes)) {
     attributes = event.attributes;
     attributesFrom = 'event';
@@ -74,15 +82,25 @@ export async function detectTrigger(event: unknown, deps: TriggerDeps): Promise<
     attributes = isRecord(interaction.attributes) ? interaction.attributes : {};
     attributesFrom = 'interaction';
     conversationId ??= nonEmptyString(interaction.conversationId);
+    if (conversationId !== undefined && !isId(conversationId)) return invalidId('conversationId', interactionId);
   }
 
   const trigger = triggerOf(attributes, deps.config.confidenceThreshold);
   if (!trigger) return { action: 'ignore', reason: 'no_trigger' };
+  for (const key of ['target_queue_id', 'target_skill_group_id']) {
+    const named = nonEmptyString(attributes[key]);
+    if (named !== undefined && !isId(named)) return invalidId(`attributes.${key}`, interactionId);
+  }
 
   const candidate = buildInput({ interactionId, conversationId: conversationId ?? interactionId, trigger, attributes, config: deps.config });
   const checked = BotHandoffInputSchema.safeParse(candidate);
   if (!checked.success) return { action: 'reject', reason: 'invalid_event', issues: toIssues(checked.error), interactionId };
   return { action: 'start', input: checked.data, attributesFrom };
+}
+
+/** An event naming an id that breaks the id rule: rejected under that field, the value never repeated. */
+function invalidId(path: string, interactionId: string): TriggerDecision {
+  return { action: 'reject', reason: 'invalid_event', issues: [{ path, message: idMessage(path.replace(/^attributes\./, '')) }], interactionId };
 }
 
 /** True when the attributes say anything about a handoff, so no GET is needed to decide. */
@@ -130,17 +148,23 @@ function buildInput({
   config: TriggerDeps['config'];
 }): BotHandoffInput {
   // Only descriptive, non-secret attributes go into the input: Temporal stores it in the history.
-  const guest: BotHandoffInput['guest'] = { language: nonEmptyString(attributes.language) ?? 'en-US' };
+  // A session id or language that is not one is left out (the handoff does not depend on them).
+  const language = nonEmptyString(attributes.language);
+  const guest: BotHandoffInput['guest'] = { language: language !== undefined && LANGUAGE_PATTERN.test(language) ? language : 'en-US' };
   const sessionId = nonEmptyString(attributes.bot_session_id);
-  if (sessionId) guest.sessionId = sessionId;
+  if (sessionId !== undefined && isId(sessionId)) guest.sessionId = sessionId;
+  // The configured skill group belongs to the configured queue: a queue the event names goes with
+  // the event's skill group, or none (the queue routes with its own).
+  const namedQueue = nonEmptyString(attributes.target_queue_id);
+  const skillGroupId = nonEmptyString(attributes.target_skill_group_id) ?? (namedQueue === undefined ? config.targetSkillGroupId : undefined);
   return {
     interactionId,
     conversationId,
     channel: WATCHED_CHANNEL,
     trigger,
     target: {
-      queueId: nonEmptyString(attributes.target_queue_id) ?? config.targetQueueId,
-      skillGroupId: nonEmptyString(attributes.target_skill_group_id) ?? config.targetSkillGroupId,
+      queueId: namedQueue ?? config.targetQueueId,
+      ...(skillGroupId !== undefined ? { skillGroupId } : {}),
       priority: 1,
     },
     guest,
@@ -165,23 +189,25 @@ export type RoutingEvent =
 export function routingEventOf(event: unknown): RoutingEvent | undefined {
   if (!isRecord(event)) return undefined;
   const interactionId = nonEmptyString(event.id) ?? nonEmptyString(event.interactionId);
-  if (!interactionId) return undefined;
+  // The id names the workflow signalled: one that breaks the id rule is no handoff of ours.
+  if (!isId(interactionId)) return undefined;
   const at = isoTime(event.timestamp);
   switch (event.eventType) {
     case 'interaction.agent_joined': {
       const joined: RoutingEvent = { kind: 'agent_joined', interactionId };
+      // The news matters more than its details: a detail out of bounds is left out, not the event.
       const agentId = nonEmptyString(event.agentId);
-      const agentName = nonEmptyString(event.agentName);
+      const agentName = boundedText(event.agentName);
       const queueId = nonEmptyString(event.queueId);
-      if (agentId) joined.agentId = agentId;
+      if (isId(agentId)) joined.agentId = agentId;
       if (agentName) joined.agentName = agentName;
-      if (queueId) joined.queueId = queueId;
+      if (isId(queueId)) joined.queueId = queueId;
       if (at) joined.at = at;
       return joined;
     }
     case 'interaction.ended': {
       const ended: RoutingEvent = { kind: 'ended', interactionId };
-      const reason = nonEmptyString(event.reason);
+      const reason = boundedText(event.reason);
       if (reason) ended.reason = reason;
       if (at) ended.at = at;
       return ended;
@@ -189,6 +215,12 @@ export function routingEventOf(event: unknown): RoutingEvent | undefined {
     default:
       return undefined;
   }
+}
+
+/** A short free text (an agent's name, an end reason): non-empty, at most 200 characters, valid Unicode. */
+function boundedText(v: unknown): string | undefined {
+  const text = nonEmptyString(v);
+  return text !== undefined && text.length <= NAME_MAX_LENGTH && !hasLoneSurrogate(text) ? text : undefined;
 }
 
 /** A timestamp (ISO string or epoch ms) as an ISO string; `undefined` when absent or not a time. */

@@ -15,11 +15,13 @@
  * unless every check passes. Errors name fields, never values: bodies hold personal data, and the
  * secret and signature are never echoed.
  */
+import { createServer } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../log';
 import type { StarterConfig } from './config';
 import { parseEscalation, type EscalationSource } from './escalation';
 import type { InputIssue } from './handoff-input';
+import { parseJsonBody } from './json-body';
 import { ivrAnswer, IVR_HANDOFF_PATH, parseIvrRequest, type IvrChannelSwitcher } from './ivr';
 import type { StarterMetrics } from './metrics';
 import { SIGNATURE_HEADER, verifySignature } from './signature';
@@ -48,7 +50,23 @@ export interface WebhookDeps {
   webUiUrl?: (workflowId: string, runId: string) => string;
   /** Runs `POST /v1/ivr/handoff` (seed 003); the route exists only when given. */
   ivr?: IvrChannelSwitcher;
+  /** Socket time limits; the defaults are WEBHOOK_TIMEOUTS. */
+  timeouts?: Partial<WebhookTimeouts>;
 }
+
+/**
+ * How long a client may take: `requestMs` to send the whole request (headers and body: a body held
+ * half-sent gets 408 and the socket closed), `idleMs` of silence on a socket, `keepAliveMs` between
+ * requests on a kept-alive connection. An answer may take longer (the IVR waits for its deadline).
+ */
+export interface WebhookTimeouts {
+  requestMs: number;
+  idleMs: number;
+  keepAliveMs: number;
+}
+
+// idleMs exceeds the IVR's longest deadline (HANDOFF_IVR_DEADLINE_MS ≤ 120 s): a socket is silent while the switch runs.
+export const WEBHOOK_TIMEOUTS: WebhookTimeouts = { requestMs: 10_000, idleMs: 125_000, keepAliveMs: 5_000 };
 
 /** Why an escalation was refused: the `reason` label of `handoff_starter_rejections_total`. */
 export type RejectionReason = 'invalid' | 'below_threshold' | 'too_large' | 'unsupported_media_type' | 'bad_signature';
@@ -56,11 +74,8 @@ export type RejectionReason = 'invalid' | 'below_threshold' | 'too_large' | 'uns
 // A health check that hangs must not hang the probe: a load balancer gives up sooner than that.
 const HEALTH_TIMEOUT_MS = 5_000;
 
-// JSON.parse keeps `__proto__` as an own key; dropping it keeps a later copy (zod's record parse
-// assigns keys one by one) from swapping an object's prototype. Fastify's own parser does the same.
-function dropProtoKeys(key: string, value: unknown): unknown {
-  return key === '__proto__' ? undefined : value;
-}
+/** `Retry-After` of a 503 when Temporal did not answer: long enough for a restart to be noticed. */
+export const START_RETRY_AFTER_SECONDS = 5;
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   // Two signature headers make a header with two `t=`, which the verifier refuses as malformed.
@@ -72,11 +87,12 @@ type JsonBody =
   | { ok: true; body: unknown }
   | { ok: false; problem: 'unsupported_media_type' }
   | { ok: false; problem: 'bad_signature'; signatureProblem: string }
-  | { ok: false; problem: 'invalid_json' };
+  | { ok: false; problem: 'invalid_json'; issues: InputIssue[] };
 
 /**
  * The shared door of every POST: raw bytes (else it was not JSON), then the signature over exactly
- * those bytes when a secret is set, and only then JSON.parse.
+ * those bytes when a secret is set, and only then the JSON (json-body.ts: UTF-8, at most 64 levels
+ * deep, no duplicate key, valid Unicode; `issues` says which, by path).
  */
 function readJsonBody(raw: unknown, secret: string | undefined, signature: string | undefined): JsonBody {
   if (!Buffer.isBuffer(raw)) return { ok: false, problem: 'unsupported_media_type' };
@@ -84,11 +100,8 @@ function readJsonBody(raw: unknown, secret: string | undefined, signature: strin
     const check = verifySignature(secret, signature, raw);
     if (!check.ok) return { ok: false, problem: 'bad_signature', signatureProblem: check.reason };
   }
-  try {
-    return { ok: true, body: JSON.parse(raw.toString('utf8'), dropProtoKeys) };
-  } catch {
-    return { ok: false, problem: 'invalid_json' };
-  }
+  const parsed = parseJsonBody(raw);
+  return parsed.ok ? { ok: true, body: parsed.body } : { ok: false, problem: 'invalid_json', issues: parsed.issues };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -110,7 +123,26 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function buildWebhook(deps: WebhookDeps): FastifyInstance {
   const { starter, metrics, config, health, webUiUrl } = deps;
   const log = deps.logger.child({ component: 'webhook' });
-  const app = Fastify({ logger: false, bodyLimit: config.webhookBodyLimitBytes });
+  const timeouts = { ...WEBHOOK_TIMEOUTS, ...deps.timeouts };
+  const app = Fastify({
+    logger: false,
+    bodyLimit: config.webhookBodyLimitBytes,
+    // Node checks request timeouts only every `connectionsCheckingInterval` (30 s by default): the
+    // server is made here so a half-sent request is cut off close to requestMs, not up to 30 s later.
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          requestTimeout: timeouts.requestMs,
+          headersTimeout: timeouts.requestMs,
+          keepAliveTimeout: timeouts.keepAliveMs,
+          connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(timeouts.requestMs / 4))),
+        },
+        handler,
+      );
+      server.setTimeout(timeouts.idleMs);
+      return server;
+    },
+  });
 
   // JSON only, kept as raw bytes: the signature is computed over exactly what was sent, and the
   // handler parses it only after the signature is checked. Any other media type gets fastify's
@@ -147,7 +179,7 @@ export function buildWebhook(deps: WebhookDeps): FastifyInstance {
         case 'bad_signature':
           return reject(request, reply, 'webhook', 'bad_signature', 401, { error: 'invalid_signature' }, { signatureProblem: read.signatureProblem });
         case 'invalid_json':
-          return invalid(request, reply, 'webhook', [{ path: '(root)', message: 'the body is not valid JSON' }]);
+          return invalid(request, reply, 'webhook', read.issues);
       }
     }
     const body = read.body;
@@ -165,13 +197,21 @@ export function buildWebhook(deps: WebhookDeps): FastifyInstance {
     try {
       result = await starter.start(input, source);
     } catch (err) {
-      // Temporal unreachable or refusing: retryable by the caller, and nothing was started.
+      // Temporal unreachable or refusing (the starter gives up within its start timeout): retryable
+      // by the caller — a retry of an escalation that did start joins it — and said fast.
       log.error('could not start the handoff', { requestId: request.id, source, interactionId: input.interactionId, error: err as Error });
-      return reply.code(503).send({ error: 'start_failed', message: 'the handoff could not be started; retry later' });
+      return reply
+        .code(503)
+        .header('Retry-After', String(START_RETRY_AFTER_SECONDS))
+        .send({ error: 'start_failed', message: 'the handoff could not be started (Temporal did not answer); retry later', retryAfterSeconds: START_RETRY_AFTER_SECONDS });
     }
     log.info('escalation accepted', { requestId: request.id, source, workflowId: result.workflowId, status: result.status });
     if (result.status === 'already_running') {
       return reply.code(200).send({ workflowId: result.workflowId, status: 'already_running' });
+    }
+    if (result.status === 'already_finished') {
+      // A late duplicate: the handoff it repeats ended moments ago; this is how.
+      return reply.code(200).send({ workflowId: result.workflowId, status: 'already_finished', outcome: result.outcome, ...(result.fallbackAction ? { fallbackAction: result.fallbackAction } : {}) });
     }
     const runId = result.runId ?? '';
     return reply.code(202).send({
@@ -200,8 +240,12 @@ export function buildWebhook(deps: WebhookDeps): FastifyInstance {
             return refuse(request, reply, 'unsupported_media_type', 415, { reason: 'unsupported_media_type', message: 'send the request as application/json' });
           case 'bad_signature':
             return refuse(request, reply, 'bad_signature', 401, { reason: 'invalid_signature', message: 'missing, invalid or expired X-Handoff-Signature' }, { signatureProblem: read.signatureProblem });
-          case 'invalid_json':
-            return refuse(request, reply, 'invalid', 400, { reason: 'invalid_request', message: 'the body is not valid JSON', issues: [{ path: '(root)', message: 'the body is not valid JSON' }] });
+          case 'invalid_json': {
+            // One body-level problem is its own message; problems at paths are listed by path (never by value).
+            const [only] = read.issues;
+            const message = read.issues.length === 1 && only?.path === '(root)' ? only.message : `invalid request: ${read.issues.map((i) => i.path).join(', ')}`;
+            return refuse(request, reply, 'invalid', 400, { reason: 'invalid_request', message, issues: read.issues }, { issues: read.issues.map((i) => i.path) });
+          }
         }
       }
       const parsed = parseIvrRequest(read.body);

@@ -32,6 +32,9 @@ export function runtimeOptions({ logger, env = process.env, metricsBindAddress }
   const level = LEVELS.includes(wanted) ? wanted : 'WARN';
   const sdk = logger.child({ component: 'temporal-sdk' });
   return {
+    // Signals belong to the command (src/commands/lifecycle.ts), which stops the worker itself:
+    // the SDK's own handlers would swallow SIGTERM in a process whose start-up failed.
+    shutdownSignals: [],
     logger: new DefaultLogger(level, ({ level: l, message, meta }) => {
       const fields = withInteractionId({ ...(meta as LogFields | undefined) });
       if (l === 'ERROR') sdk.error(message, fields);

@@ -4,7 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { SimControl } from '../../src/sim';
+import { handoffWorkflowId } from '../../workflows/definitions';
 import { spawnCli } from '../helpers/cli';
+import { handoffInput } from '../helpers/handoff-env';
 
 describe('handoff sim', () => {
   it('serves a seed request and the control API, and stops on Ctrl-C', async () => {
@@ -70,6 +74,56 @@ describe('handoff dev', () => {
     assert.doesNotMatch(cli.output(), /Demo:/);
   });
 
+  it('runs the worker `handoff worker` runs (handoff ids on its log lines, HANDOFF_MAX_CACHED_WORKFLOWS and the rate limit applied), its codec server allows only the real UI origin, and SIGTERM stops it', async () => {
+    const cli = spawnCli(['dev', '--no-demo', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--webhook-port', '0', '--metrics-port', '0', '--in-memory'], {
+      CXONE_BASE_URL: '',
+      HANDOFF_CODEC_PORT: '0',
+      HANDOFF_CODEC_ALLOWED_ORIGIN: '',
+      HANDOFF_LOG_LEVEL: 'info',
+      HANDOFF_MAX_CACHED_WORKFLOWS: '7',
+      HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: '40',
+    });
+    const lines = () => cli.output().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown> & { msg: string });
+    try {
+      await cli.waitFor(/Running; press Ctrl-C to stop/, 120_000);
+      const [, address] = await cli.waitFor(/Temporal\s+(127\.0\.0\.1:\d+) \(namespace default\)/);
+      const [, simUrl] = await cli.waitFor(/CXone\s+(http:\/\/\S+) \(simulator\)/);
+      const [, uiPort] = await cli.waitFor(/Web UI\s+http:\/\/127\.0\.0\.1:(\d+)\//);
+      const [, codecUrl] = await cli.waitFor(/Codec server\s+(http:\/\/\S+)/);
+
+      // The worker's options, as the SDK got them (the same line `handoff worker` writes).
+      const started = lines().find((l) => l.msg === 'worker started');
+      assert.ok(started, `a "worker started" line:\n${cli.output()}`);
+      assert.equal(started.maxCachedWorkflows, 7);
+      assert.equal(started.taskQueueActivitiesPerSecond, 40);
+
+      // A handoff (plaintext input: the worker's codec passes it through); its HANDOFF_METRIC line names it.
+      const { interactionId, conversationId } = await new SimControl(simUrl!).createInteraction({ historyMessages: 2 });
+      const connection = await Connection.connect({ address: address! });
+      try {
+        await new Client({ connection }).workflow.start('botHandoff', { taskQueue: 'bot-handoff', workflowId: handoffWorkflowId(interactionId), args: [handoffInput(interactionId, conversationId)] });
+      } finally {
+        await connection.close();
+      }
+      const metric = new RegExp(`"msg":"HANDOFF_METRIC [^\\n]*${interactionId}`);
+      await cli.waitFor(metric, 60_000);
+      const about = lines().filter((l) => JSON.stringify(l).includes(interactionId) && ['worker', 'cxone', 'temporal-sdk'].includes(String(l.component)));
+      assert.ok(about.some((l) => l.msg.startsWith('HANDOFF_METRIC')));
+      for (const line of about) {
+        assert.equal(line.workflowId, handoffWorkflowId(interactionId), `workflowId on ${JSON.stringify(line)}`);
+        assert.equal(line.interactionId, interactionId, `interactionId on ${JSON.stringify(line)}`);
+      }
+
+      // The codec server answers the Web UI actually running, not the default :8233 (unless that is it).
+      const preflight = (origin: string) => fetch(`${codecUrl}/decode`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+      assert.equal((await preflight(`http://127.0.0.1:${uiPort}`)).status, 204);
+      if (uiPort !== '8233') assert.equal((await preflight('http://127.0.0.1:8233')).status, 403, 'the default UI origin is not allowed when the UI runs elsewhere');
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    assert.equal(await cli.exited, 0, cli.output());
+  });
+
   it('stops with one line naming the variable when a real tenant is half configured', async () => {
     const cli = spawnCli(['dev', '--once', '--port', '0', '--ui-port', '0', '--in-memory'], { CXONE_BASE_URL: 'https://cxone.invalid', CXONE_CLIENT_ID: '', CXONE_CLIENT_SECRET: '' });
     assert.equal(await cli.exited, 2);
@@ -83,6 +137,26 @@ describe('handoff worker', () => {
     const cli = spawnCli(['worker'], { CXONE_BASE_URL: '', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y' });
     assert.equal(await cli.exited, 2);
     assert.match(cli.output(), /CXONE_BASE_URL is not set/);
+  });
+
+  it('refuses to start without the general queue (or any routing id), naming the variable', async () => {
+    const tenant = { CXONE_BASE_URL: 'http://127.0.0.1:1', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y' };
+    const routing = { HANDOFF_DEFAULT_QUEUE_ID: 'q-general', HANDOFF_DEFAULT_SKILL_GROUP_ID: 'sg-general', HANDOFF_TARGET_QUEUE_ID: 'q-tech', HANDOFF_TARGET_SKILL_GROUP_ID: 'sg-tech' };
+    // A command that does not refuse goes on to connect (and waits): stopped after 20 s, as a failure.
+    const exitCode = async (cli: ReturnType<typeof spawnCli>) => {
+      const timer = setTimeout(() => cli.child.kill('SIGKILL'), 20_000);
+      try {
+        return await cli.exited;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const worker = spawnCli(['worker'], { ...tenant, ...routing, HANDOFF_DEFAULT_QUEUE_ID: '' });
+    assert.equal(await exitCode(worker), 2, worker.output());
+    assert.match(worker.output(), /configuration error: HANDOFF_DEFAULT_QUEUE_ID is not set/);
+    const starter = spawnCli(['starter'], { ...tenant, ...routing, HANDOFF_TARGET_QUEUE_ID: '' });
+    assert.equal(await exitCode(starter), 2, starter.output());
+    assert.match(starter.output(), /configuration error: HANDOFF_TARGET_QUEUE_ID is not set/);
   });
 
   it('rejects a malformed TEMPORAL_ADDRESS', async () => {

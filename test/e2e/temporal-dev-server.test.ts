@@ -12,6 +12,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Connection, Client } from '@temporalio/client';
 import { ConfigError } from '../../src/config-error';
+import { SIMULATOR_ROUTING } from '../../src/handoff-settings';
 import { locateTemporalCli } from '../../src/temporal/cli-locator';
 import { startDevServer } from '../../src/temporal/dev-server';
 import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
@@ -113,7 +114,7 @@ describe('dev-server launcher', () => {
         await connection.operatorService.removeSearchAttributes({ namespace: server.namespace, searchAttributes: ['HandoffNeedsAttention'] });
         await connection.close();
         assert.ok(!(await registered(server.address, server.namespace)).includes('HandoffNeedsAttention'));
-        const worker = spawnCli(['worker'], { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, CXONE_BASE_URL: 'http://127.0.0.1:9', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y', HANDOFF_METRICS_PORT: '0' });
+        const worker = spawnCli(['worker'], { TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace, CXONE_BASE_URL: 'http://127.0.0.1:9', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y', HANDOFF_METRICS_PORT: '0', ...SIMULATOR_ROUTING });
         assert.equal(await worker.exited, 1, worker.output());
         assert.match(worker.output(), /lacks search attributes the handoff workflows set: HandoffNeedsAttention=Bool/);
         assert.match(worker.output(), /temporal operator search-attribute create --namespace \S+ --name HandoffNeedsAttention --type Bool/);

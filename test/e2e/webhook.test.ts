@@ -267,3 +267,46 @@ describe('webhook (real HTTP, dev server, simulator, worker)', () => {
     }
   });
 });
+
+describe('webhook: the front door holds (real HTTP, dev server, simulator, worker)', () => {
+  it('a 3,000-character queueId is 400 naming the field and the limit; nothing is started', async () => {
+    const { interactionId, conversationId } = await stack.control.createInteraction();
+    const res = await post(openUrl, seed000(interactionId, conversationId, { queueId: `queue-${'Q'.repeat(2994)}` }));
+    assert.equal(res.status, 400);
+    const issues = res.json.issues as { path: string; message: string }[];
+    assert.deepEqual(issues.map((i) => i.path), ['queueId']);
+    assert.match(issues[0]!.message, /200/);
+    assert.doesNotMatch(JSON.stringify(res.json), /QQQQ/);
+    await assertNotStarted(interactionId);
+  });
+
+  it('maximal-length ids (200 characters each) are accepted and the handoff runs to its end: one transfer, no skill group, an agent', async () => {
+    const interactionId = `int-${'i'.repeat(196)}`;
+    const conversationId = `conv-${'c'.repeat(195)}`;
+    const queueId = `queue-${'q'.repeat(194)}`;
+    for (const id of [interactionId, conversationId, queueId]) assert.equal(id.length, 200);
+    await stack.control.createInteraction({ interactionId, conversationId, historyMessages: 2 });
+    await stack.control.setQueue({ queueId, name: 'Longest id', status: 'active', agentsAvailable: 1, agentsTotal: 1, skillGroupIds: [] });
+    // The README's example: skillGroupId left out.
+    const res = await post(openUrl, seed000(interactionId, conversationId, { queueId, skillGroupId: undefined }));
+    assert.equal(res.status, 202, JSON.stringify(res.json));
+
+    const handle = stack.env.client.workflow.getHandle(handoffWorkflowId(interactionId));
+    const r = (await handle.result()) as BotHandoffResult;
+    assert.equal((await handle.describe()).status.name, 'COMPLETED');
+    assert.equal(r.outcome, 'agent_joined');
+    const xfers = await transfers(interactionId);
+    assert.equal(xfers.length, 1);
+    assert.equal(xfers[0]?.queueId, queueId);
+    assert.equal(xfers[0]?.skillGroupId, null);
+  });
+
+  it("the README's example (skillGroupId left out) reaches an agent on the fixture queue, not the self-service fallback", async () => {
+    const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 2 });
+    const res = await post(openUrl, seed000(interactionId, conversationId, { skillGroupId: undefined }));
+    assert.equal(res.status, 202);
+    const r = await result(interactionId);
+    assert.equal(r.outcome, 'agent_joined', JSON.stringify(r.failure));
+    assert.equal((await transfers(interactionId))[0]?.skillGroupId, null);
+  });
+});

@@ -1,12 +1,13 @@
 /**
  * The codec server over real HTTP on port 0: the Web UI's /decode and /encode shapes, CORS for the
- * configured UI origin only (preflight included), the optional bearer token, bad bodies, and the
- * HANDOFF_CODEC_* configuration errors.
+ * configured UI origin only (preflight included), the optional bearer token (with /healthz, the
+ * probe, exempt), bad bodies, the origins `handoff dev` allows, and the HANDOFF_CODEC_*
+ * configuration errors.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { codecServerConfigFromEnv, DEFAULT_UI_ORIGINS, startCodecServer, type RunningCodecServer } from '../../src/codec-server';
+import { codecServerConfigFromEnv, DEFAULT_UI_ORIGINS, devUiOrigins, startCodecServer, type RunningCodecServer } from '../../src/codec-server';
 import { ConfigError } from '../../src/config-error';
 import { EncryptionCodec, generateEncryptionKeyEntry, parseEncryptionKeys } from '../../src/temporal/encryption';
 
@@ -113,10 +114,31 @@ describe('codec server with a bearer token', () => {
     assert.equal((await post(server, '/decode', { payloads: [] }, { authorization: `bearer ${TOKEN}`, origin: UI })).res.status, 200);
   });
 
+  it('answers GET /healthz without the token (the compose healthcheck), revealing nothing; nothing else is exempt', async () => {
+    const res = await fetch(`${server.url}/healthz`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { ok: true });
+    assert.equal((await fetch(`${server.url}/healthz?probe=1`, { method: 'HEAD' })).status, 200);
+    assert.equal((await fetch(`${server.url}/healthz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payloads: [] }) })).status, 401);
+    assert.equal((await post(server, '/decode', { payloads: [] })).res.status, 401, 'decode still needs the token');
+  });
+
   it('answers preflights without the token (browsers never send it on OPTIONS)', async () => {
     const res = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: UI, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
     assert.equal(res.status, 204);
     assert.equal(res.headers.get('access-control-allow-origin'), UI);
+  });
+});
+
+describe('devUiOrigins (the origins `handoff dev` allows)', () => {
+  it('exactly the Web UI it started, at its real port (both loopback names), not the default :8233', () => {
+    assert.deepEqual(devUiOrigins(40123, {}), ['http://127.0.0.1:40123', 'http://localhost:40123']);
+    assert.deepEqual(devUiOrigins(8233, {}), [...DEFAULT_UI_ORIGINS]);
+  });
+
+  it('plus HANDOFF_CODEC_ALLOWED_ORIGIN when it is set explicitly (validated)', () => {
+    assert.deepEqual(devUiOrigins(40123, { HANDOFF_CODEC_ALLOWED_ORIGIN: 'https://ui.example.com' }), ['http://127.0.0.1:40123', 'http://localhost:40123', 'https://ui.example.com']);
+    assert.throws(() => devUiOrigins(40123, { HANDOFF_CODEC_ALLOWED_ORIGIN: 'ui.example.com' }), ConfigError);
   });
 });
 

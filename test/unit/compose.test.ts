@@ -1,17 +1,21 @@
 /**
  * The production topology cannot run here (no Docker engine), so its files are checked statically:
  * docker-compose.yml has every service with its ports, healthchecks and start order; the
- * Dockerfile is multi-stage and runs as a non-root user; and every environment variable set for our
+ * Dockerfile is multi-stage and runs as a non-root user; the codec server's healthcheck is run
+ * against a real codec server with a token; and every environment variable set for our
  * services (compose `environment:` and .env.example) is one the application actually reads, found
  * by scanning src/ for the variable names, so a typo or a stale variable fails here.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { startCodecServer } from '../../src/codec-server';
+import { STOP_BOUNDS_MS } from '../../src/commands/lifecycle';
 import { RECOMMENDED_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
+import { EncryptionCodec, generateEncryptionKeyEntry, parseEncryptionKeys } from '../../src/temporal/encryption';
 import { cliSearchAttributeType, HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -28,6 +32,12 @@ interface Service {
   ports?: string[];
   depends_on?: Record<string, { condition: string }> | string[];
   healthcheck?: { test: string[] | string };
+  stop_grace_period?: string;
+}
+
+/** A compose string with `${VAR:-default}` interpolated from `vars` (compose reads them from the shell or .env). */
+function withDefaults(value: string, vars: Record<string, string> = {}): string {
+  return value.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => vars[name] || fallback);
 }
 
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
@@ -89,11 +99,11 @@ describe('docker-compose.yml', () => {
     assert.equal(commandOf(services.starter!), 'starter');
   });
 
-  it('publishes the ports: 7233 Temporal, 8233→8080 Web UI, 8888 codec, 9464 worker metrics, 8080 webhook', () => {
+  it('publishes the ports: 7233 Temporal, 8233→8080 Web UI, 8888 codec (loopback by default), 9464 worker metrics, 8080 webhook', () => {
     const ports = (name: string) => services[name]!.ports ?? [];
     assert.ok(ports('temporal').includes('7233:7233'));
     assert.ok(ports('temporal-ui').includes('8233:8080'));
-    assert.ok(ports('codec-server').includes('8888:8888'));
+    assert.ok(ports('codec-server').map((p) => withDefaults(p)).includes('127.0.0.1:8888:8888'), `codec server ports: ${ports('codec-server').join(', ')}`);
     assert.ok(ports('worker').includes('9464:9464'));
     assert.ok(ports('starter').includes('8080:8080'));
   });
@@ -118,6 +128,50 @@ describe('docker-compose.yml', () => {
     assert.match(test('codec-server'), /:8888\/healthz/);
     assert.match(test('worker'), /:9464\/healthz/);
     assert.match(test('starter'), /:8080\/healthz/);
+  });
+
+  it('publishes the codec server (which decrypts for whoever reaches it) on loopback only unless CODEC_PUBLISH_ADDRESS says otherwise', () => {
+    const published = services['codec-server']!.ports ?? [];
+    assert.equal(published.length, 1);
+    assert.match(published[0]!, /^\$\{CODEC_PUBLISH_ADDRESS:-127\.0\.0\.1\}:8888:8888$/);
+    assert.equal(withDefaults(published[0]!, { CODEC_PUBLISH_ADDRESS: '0.0.0.0' }), '0.0.0.0:8888:8888');
+  });
+
+  it('the codec healthcheck passes against a real codec server with HANDOFF_CODEC_TOKEN set (so the Web UI, which waits for it, starts)', async () => {
+    const test = services['codec-server']!.healthcheck!.test;
+    assert.ok(Array.isArray(test) && test[0] === 'CMD' && test[1] === 'node', `an exec-form node healthcheck: ${JSON.stringify(test)}`);
+    const token = 'compose-test-codec-token-0123456789';
+    const codec = new EncryptionCodec(parseEncryptionKeys({ HANDOFF_ENCRYPTION_KEYS: generateEncryptionKeyEntry('compose') })!);
+    const server = await startCodecServer({ codec, allowedOrigins: ['http://localhost:8233'], token, port: 0 });
+    try {
+      // The container's command, pointed at this server's port, with the token in its environment as .env would put it.
+      const args = test.slice(2).map((a) => a.replaceAll('127.0.0.1:8888', `127.0.0.1:${server.port}`));
+      assert.ok(args.some((a) => a.includes(`127.0.0.1:${server.port}/healthz`)), 'the healthcheck calls /healthz on the codec port');
+      const run = (env: NodeJS.ProcessEnv) =>
+        new Promise<number | null>((resolve) => {
+          const child = execFile(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 10_000 });
+          child.once('exit', (code) => resolve(code));
+        });
+      assert.equal(await run({ HANDOFF_CODEC_TOKEN: token }), 0, 'healthy with the token set');
+      assert.equal(await run({}), 0, 'healthy without it');
+    } finally {
+      await server.close();
+    }
+    // …and dead when nothing listens (the check is real).
+    const args = test.slice(2).map((a) => a.replaceAll('127.0.0.1:8888', '127.0.0.1:9'));
+    const code = await new Promise<number | null>((resolve) => execFile(process.execPath, args, { timeout: 10_000 }).once('exit', resolve));
+    assert.notEqual(code, 0);
+  });
+
+  it('lets our services drain before compose kills them: stop_grace_period at least each stop bound', () => {
+    const seconds = (s: Service) => {
+      const m = /^(\d+)(s|m)$/.exec(String(s.stop_grace_period ?? '10s'));
+      assert.ok(m, `a duration: ${s.stop_grace_period}`);
+      return Number(m[1]) * (m[2] === 'm' ? 60 : 1);
+    };
+    assert.ok(seconds(services.worker!) * 1000 > STOP_BOUNDS_MS.worker, `worker stop_grace_period ${services.worker!.stop_grace_period} > ${STOP_BOUNDS_MS.worker / 1000} s`);
+    assert.ok(seconds(services.starter!) * 1000 > STOP_BOUNDS_MS.starter, `starter stop_grace_period ${services.starter!.stop_grace_period} > ${STOP_BOUNDS_MS.starter / 1000} s`);
+    assert.ok(seconds(services['codec-server']!) * 1000 > STOP_BOUNDS_MS['codec-server']);
   });
 
   it('starts in order: postgres → temporal → search attributes → worker → starter; UI after codec server', () => {
@@ -169,6 +223,15 @@ describe('.env.example', () => {
     for (const secret of ['CXONE_CLIENT_SECRET', 'HANDOFF_WEBHOOK_SECRET', 'HANDOFF_ENCRYPTION_KEYS']) assert.match(byName.get(secret) ?? '', /replace/, `${secret} is a placeholder`);
     for (const required of ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'CXONE_BASE_URL', 'CXONE_CLIENT_ID', 'HANDOFF_TASK_QUEUE']) assert.ok(byName.has(required), required);
     assert.match(read('.gitignore'), /^\.env$/m, '.env is git-ignored');
+  });
+
+  it('leaves the routing ids empty: a copied .env stops the worker naming the variable, never routes to the simulator fixtures', () => {
+    const byName = new Map(assigned.map((m) => [m[1]!, m[2]!]));
+    for (const variable of ['HANDOFF_DEFAULT_QUEUE_ID', 'HANDOFF_DEFAULT_SKILL_GROUP_ID', 'HANDOFF_TARGET_QUEUE_ID', 'HANDOFF_TARGET_SKILL_GROUP_ID']) {
+      assert.ok(byName.has(variable), `${variable} is documented`);
+      assert.equal(byName.get(variable)!.trim(), '', `${variable} is left for the operator to fill in`);
+    }
+    assert.doesNotMatch(read('.env.example'), /^[^#]*=(queue-general|skill-group-general|queue-tech-support-01|skill-group-advanced-troubleshooting)\s*$/m);
   });
 });
 

@@ -80,11 +80,12 @@ describe('analyzePayload', () => {
     assert.equal(a.location, 'test_payload.transferContext');
   });
 
-  it('applies the webhook’s last gate too (the workflow input limits)', () => {
+  it('applies the webhook’s limits too (ids, under the field name the payload uses)', () => {
     const a = analyzePayload(cognigy({ conversationId: 'x'.repeat(201) }));
     assert.equal(a.problems.length, 1);
-    assert.equal(a.problems[0]?.field, 'conversationId');
+    assert.equal(a.problems[0]?.field, 'transferContext.conversationId');
     assert.match(a.problems[0]?.message ?? '', /200/);
+    assert.equal(analyzePayload(cognigy({ queueId: '../queue' })).problems[0]?.field, 'transferContext.queueId');
   });
 
   it('explains an unquoted YAML phone number (read as a number, the plus lost)', () => {

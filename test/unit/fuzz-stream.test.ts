@@ -19,6 +19,7 @@ import { StreamListener } from '../../src/starter/stream';
 import { createStreamEventHandler } from '../../src/starter/stream-starter';
 import { BOT_STATES, detectTrigger, INTERACTION_STATE_EVENTS, WATCHED_CHANNEL, type TriggerDeps } from '../../src/starter/trigger';
 import type { BotHandoffInput } from '../../workflows/definitions';
+import { assertAcceptedInputIsSafe, hostileId, ID_RULE } from '../helpers/door-invariants';
 
 const NUM_RUNS = 2000;
 const config: TriggerDeps['config'] = { confidenceThreshold: 0.35, targetQueueId: 'queue-default', targetSkillGroupId: 'skill-group-default' };
@@ -324,5 +325,64 @@ describe('fuzz: StreamListener frames over a real ws server', () => {
       for (const c of wss.clients) c.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     }
+  });
+});
+
+describe('fuzz: every event the stream starter accepts ends in a defined outcome', () => {
+  const idOrValid = (valid: string) => fc.oneof({ weight: 3, arbitrary: hostileId }, { weight: 1, arbitrary: fc.constant(valid) });
+  const hostileEvent = fc.record(
+    {
+      eventType: fc.constantFrom('interaction.created', 'interaction.updated', 'interaction.agent_joined', 'interaction.ended'),
+      id: idOrValid('int-1'),
+      conversationId: fc.option(idOrValid('conv-1'), { nil: undefined }),
+      type: fc.constant('webchat'),
+      state: fc.constantFrom('bot_active', 'awaiting_response'),
+      attributes: fc.option(
+        fc.record(
+          {
+            bot_confidence_score: fc.constant(0.1),
+            target_queue_id: idOrValid('queue-billing'),
+            target_skill_group_id: idOrValid('skill-group-billing'),
+            bot_session_id: idOrValid('sess-1'),
+            language: fc.oneof(fc.constant('en-US'), hostileId),
+          },
+          { requiredKeys: [] },
+        ),
+        { nil: undefined },
+      ),
+      agentId: fc.option(idOrValid('agent-1'), { nil: undefined }),
+    },
+    { requiredKeys: ['eventType', 'id', 'type', 'state'] },
+  );
+  /** The interaction CXone answers; its conversation id may be hostile too. */
+  const interaction = fc.record({ id: fc.constant('int-1'), type: fc.constant('webchat'), state: fc.constant('bot_active'), conversationId: idOrValid('conv-get'), attributes: fc.constant({ user_requested_transfer: true }) });
+
+  it(`hostile ids in events, their attributes and the interaction read: never read, started or signalled with an id off the rule (${NUM_RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileEvent, interaction, async (event, answer) => {
+        const reads: string[] = [];
+        const cxone = {
+          getInteraction({ interactionId }: { interactionId: string }) {
+            reads.push(interactionId);
+            return Promise.resolve(answer);
+          },
+        } as unknown as Pick<CxoneClient, 'getInteraction'>;
+        const starter = recordingStarter();
+        const signalled: string[] = [];
+        starter.notifyRouting = async (routing) => {
+          signalled.push(routing.interactionId);
+          return 'no_handoff';
+        };
+        const handle = createStreamEventHandler({ config, cxone, starter, logger: quiet });
+        const outcome = await settle(() => handle(event));
+        assert.ok(outcome.ok, `the handler threw: ${String((outcome as { error?: unknown }).error)}`);
+        for (const id of [...reads, ...signalled]) assert.ok(ID_RULE.test(id), `CXone read or handoff signalled with ${JSON.stringify(id).slice(0, 80)}`);
+        for (const input of starter.starts) {
+          assert.equal(input.interactionId, event.id);
+          assertAcceptedInputIsSafe(input);
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
   });
 });

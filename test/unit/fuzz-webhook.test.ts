@@ -17,6 +17,7 @@ import { nowSeconds, signBody } from '../../src/starter/signature';
 import type { HandoffStarter } from '../../src/starter/start-handoff';
 import { buildWebhook, HANDOFFS_PATH } from '../../src/starter/webhook';
 import type { BotHandoffInput } from '../../workflows/definitions';
+import { assertAcceptedInputIsSafe, hostileId, ID_RULE } from '../helpers/door-invariants';
 
 const BODY_LIMIT = 64 * 1024;
 const THRESHOLD = 0.75;
@@ -330,5 +331,101 @@ describe('fuzz: webhook POST bodies never crash the app or start a handoff', () 
   it(`${IVR_HANDOFF_PATH}: IVR requests with a wrong type in some field (${NUM_RUNS} runs)`, async () => {
     fc.assert(fc.property(ivrWrongTypes, (b) => !parseIvrRequest(b).ok), { numRuns: 200 });
     await fuzzInvalid(IVR_HANDOFF_PATH, ivrWrongTypes);
+  });
+});
+
+describe('fuzz: every input the door accepts ends in a defined outcome', () => {
+  const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  const idOrValid = (valid: string) => fc.oneof({ weight: 3, arbitrary: hostileId }, { weight: 1, arbitrary: fc.constant(valid) });
+
+  const seed000Hostile = fc
+    .record({ interactionId: idOrValid('int-1'), conversationId: idOrValid('conv-1'), queueId: idOrValid('queue-tech-support-01'), skillGroupId: fc.option(idOrValid('skill-group-1'), { nil: undefined }) })
+    .map((ids) => ({ kind: 'seed000' as const, ids, body: { ...validEscalation, ...ids } as Record<string, unknown> }));
+  const cognigyHostile = fc
+    .record({ interactionId: idOrValid('int-1'), conversationId: fc.option(idOrValid('conv-1'), { nil: undefined }), queueId: idOrValid('queue-1'), skillGroupId: fc.option(idOrValid('skill-group-1'), { nil: undefined }) })
+    .map((ids) => ({ kind: 'cognigy' as const, ids, body: { transferContext: { ...ids, participant: { name: 'Ada', phoneNumber: '+15551234567' } } } as Record<string, unknown> }));
+
+  it(`hostile ids (dots, slashes, NUL, controls, bidi, surrogates, very long): refused naming the field, or accepted only when every path and search attribute is safe (${NUM_RUNS} runs)`, async () => {
+    const h = harness();
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(seed000Hostile, cognigyHostile), async ({ kind, ids, body }) => {
+          const before = h.starts.length;
+          const payload = JSON.stringify(body);
+          const res = await send(h.app, HANDOFFS_PATH, payload);
+          const prefix = kind === 'cognigy' ? 'transferContext.' : '';
+          const broken = Object.entries(ids).filter(([, v]) => v !== undefined && !ID_RULE.test(v)).map(([k]) => `${prefix}${k}`);
+          if (res.statusCode === 400) {
+            const refusal = JSON.parse(res.body) as { error: string; issues: { path: string; message: string }[] };
+            assert.equal(refusal.error, 'invalid_request');
+            assert.ok(refusal.issues.length > 0);
+            const named = refusal.issues.map((i) => i.path);
+            assert.ok(broken.length > 0, `refused ids that keep the rule: ${JSON.stringify(named)}`);
+            // Text that is not valid Unicode is refused at the JSON door, before the shape: then the
+            // answer names exactly those fields; otherwise every id off the rule is named.
+            const notUnicode = Object.entries(ids).filter(([, v]) => v !== undefined && LONE_SURROGATE.test(v)).map(([k]) => `${prefix}${k}`);
+            if (notUnicode.length > 0) assert.deepEqual([...named].sort(), notUnicode.sort());
+            else for (const field of broken) assert.ok(named.includes(field), `${field} is not named: ${JSON.stringify(named)}`);
+            // Never echoed: a long value cannot be told apart from data a caller must not see in logs.
+            for (const v of Object.values(ids)) if (v && v.length >= 24) assert.ok(!res.body.includes(JSON.stringify(v).slice(1, -1)), 'the refusal echoes an id');
+            assert.equal(h.starts.length, before, 'a refusal started something');
+            return;
+          }
+          assert.equal(res.statusCode, 202, `neither refused nor accepted: ${res.statusCode} ${res.body.slice(0, 200)}`);
+          assert.deepEqual(broken, [], 'accepted an id that breaks the rule');
+          assert.equal(h.starts.length, before + 1);
+          assertAcceptedInputIsSafe(h.starts.at(-1)!);
+        }),
+        { numRuns: NUM_RUNS },
+      );
+    } finally {
+      await h.app.close();
+    }
+  });
+
+  it(`${IVR_HANDOFF_PATH} and ${HANDOFFS_PATH}: hostile text anywhere — a lone surrogate, nesting past 64, a duplicate key is a 400 naming it; nothing is a 500 (1000 runs)`, async () => {
+    const h = harness();
+    const text = fc.oneof(hostileId, fc.string({ unit: 'binary', maxLength: 20 }));
+    const deep = fc.integer({ min: 55, max: 3000 }).map((n) => ({ n, value: JSON.parse(`${'['.repeat(n)}1${']'.repeat(n)}`) as unknown }));
+    const wrap = fc.record({
+      route: fc.constantFrom<Route>(HANDOFFS_PATH, IVR_HANDOFF_PATH),
+      where: fc.constantFrom('root', 'nested'),
+      value: fc.oneof(text.map((t) => ({ n: 0, value: t as unknown })), deep),
+      duplicate: fc.boolean(),
+    });
+    try {
+      await fc.assert(
+        fc.asyncProperty(wrap, async ({ route, where, value: { n, value }, duplicate }) => {
+          const base: Record<string, unknown> = route === HANDOFFS_PATH ? { ...validEscalation } : { ...validIvr };
+          // Root object (1) + the value's arrays; nested: + the metadata object holding `deep`.
+          const depth = where === 'root' ? 1 + n : 2 + n;
+          if (where === 'root') base.note = value;
+          else base[route === HANDOFFS_PATH ? 'guestMetadata' : 'voice_history'] = { deep: value };
+          let payload = JSON.stringify(base);
+          if (duplicate) payload = payload.replace(/^\{/, '{"dup":1,"dup":2,');
+          if (Buffer.byteLength(payload) > BODY_LIMIT) return;
+          const before = h.starts.length + h.switches.length;
+          const res = await send(h.app, route, payload);
+          assert.notEqual(res.statusCode, 500, res.body.slice(0, 200));
+          const lone = typeof value === 'string' && LONE_SURROGATE.test(value);
+          if (!(lone || depth > 64 || duplicate)) return;
+          assertRefusal(route, res);
+          assert.equal(res.statusCode, 400);
+          const issues = (JSON.parse(res.body) as { issues: { path: string; message: string }[] }).issues;
+          if (depth > 64) {
+            assert.equal(issues.length, 1, res.body.slice(0, 300));
+            assert.match(issues[0]!.message, /nests deeper than 64/);
+          } else {
+            const paths = issues.map((i) => i.path);
+            if (duplicate) assert.ok(paths.includes('dup'), JSON.stringify(paths));
+            if (lone) assert.ok(paths.includes(where === 'root' ? 'note' : `${route === HANDOFFS_PATH ? 'guestMetadata' : 'voice_history'}.deep`), JSON.stringify(paths));
+          }
+          assert.equal(h.starts.length + h.switches.length, before, 'a refused body started something');
+        }),
+        { numRuns: 1000 },
+      );
+    } finally {
+      await h.app.close();
+    }
   });
 });

@@ -206,3 +206,26 @@ describe('createStreamStarter', () => {
     assert.deepEqual(listener.status, { connected: false, reconnects: 0, subscriptions: 0, inFlight: 0 });
   });
 });
+
+describe('stream event handler: hostile ids', () => {
+  it('an event with a hostile id is skipped with a log line (no id in it), counted as a rejection, never started', async () => {
+    const metrics = createStarterMetrics({ defaultMetrics: false });
+    const { starter, starts, routed } = fakeStarter();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', write: (l) => lines.push(l) });
+    const handle = createStreamEventHandler({ config, cxone, starter, metrics, logger });
+    const gets = cxone.gets;
+    for (const id of ['..', '.', '../../oauth/token', 'a\u0000b']) {
+      await handle({ eventType: 'interaction.updated', id, type: 'webchat', state: 'bot_active', attributes: {} });
+      await handle({ eventType: 'interaction.agent_joined', id, agentId: 'agent-1' });
+    }
+    assert.equal(starts.length, 0);
+    assert.equal(routed.length, 0, 'no routing signal for a hostile id');
+    assert.equal(cxone.gets, gets, 'no CXone read with a hostile id');
+    assert.equal(await counter(metrics.rejections, { source: 'stream', reason: 'invalid_event' }), 4);
+    const warned = lines.filter((l) => /stream trigger rejected/.test(l));
+    assert.equal(warned.length, 4);
+    for (const l of warned) assert.doesNotMatch(l, /oauth|\\u0000/);
+    assert.ok(lines.some((l) => /stream routing event skipped/.test(l)), 'the skipped routing event is logged');
+  });
+});

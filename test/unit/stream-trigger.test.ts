@@ -178,10 +178,10 @@ describe('detectTrigger: invalid triggering events', () => {
     assert.deepEqual(d.issues.map((i) => i.path), ['trigger.score']);
   });
 
-  it('an oversized interaction id is rejected', async () => {
+  it("an oversized interaction id is rejected, under the event's field name", async () => {
     const d = await detectTrigger(event({ id: 'x'.repeat(500), attributes: { bot_confidence_score: 0.1 } }), { config, cxone: fakeCxone() });
     assert.ok(d.action === 'reject');
-    assert.ok(d.issues.some((i) => i.path === 'interactionId'));
+    assert.ok(d.issues.some((i) => i.path === 'id'));
   });
 });
 
@@ -212,5 +212,66 @@ describe('routingEventOf', () => {
     });
     // A timestamp that is no time is left out (the signal then uses "now"), never thrown on.
     assert.deepEqual(routingEventOf({ eventType: 'interaction.ended', id: 'i3', reason: '', timestamp: 'yesterday' }), { kind: 'ended', interactionId: 'i3' });
+  });
+});
+
+describe('detectTrigger: ids have an alphabet (ids that walk the API)', () => {
+  const HOSTILE = ['.', '..', '../x', 'a/b', 'a\u0000b', 'a\nb', 'a\u202eb', 'a\ud800b', 'a b', 'x'.repeat(201)];
+  const low = { bot_confidence_score: 0.1 };
+
+  it('an event whose id is hostile is rejected before any CXone read (no GET to another endpoint)', async () => {
+    for (const id of HOSTILE) {
+      // Without trigger keys the interaction would be read: the id must be checked first.
+      const cxone = fakeCxone({ attributes: low });
+      const d = await detectTrigger(event({ id, attributes: {} }), { config, cxone });
+      assert.equal(d.action, 'reject', JSON.stringify(id));
+      assert.ok(d.action === 'reject');
+      assert.deepEqual(d.issues.map((i) => i.path), ['id'], JSON.stringify(id));
+      assert.equal(d.interactionId, undefined, 'a hostile id is not carried on, not even to the log');
+      assert.equal(cxone.calls.length, 0, `read CXone with ${JSON.stringify(id)}`);
+    }
+  });
+
+  it('a hostile conversation id, target queue or skill group (event or interaction) is rejected, naming the field', async () => {
+    for (const bad of HOSTILE) {
+      const fromEvent = await detectTrigger(event({ conversationId: bad, attributes: low }), { config, cxone: fakeCxone() });
+      assert.ok(fromEvent.action === 'reject', `conversationId ${JSON.stringify(bad)}`);
+      assert.deepEqual(fromEvent.issues.map((i) => i.path), ['conversationId']);
+      const queue = await detectTrigger(event({ attributes: { ...low, target_queue_id: bad } }), { config, cxone: fakeCxone() });
+      assert.ok(queue.action === 'reject', `target_queue_id ${JSON.stringify(bad)}`);
+      assert.deepEqual(queue.issues.map((i) => i.path), ['attributes.target_queue_id']);
+      const skill = await detectTrigger(event({ attributes: { ...low, target_queue_id: 'queue-billing', target_skill_group_id: bad } }), { config, cxone: fakeCxone() });
+      assert.ok(skill.action === 'reject', `target_skill_group_id ${JSON.stringify(bad)}`);
+      assert.deepEqual(skill.issues.map((i) => i.path), ['attributes.target_skill_group_id']);
+      const fromGet = await detectTrigger(event({ conversationId: undefined, attributes: {} }), { config, cxone: fakeCxone({ conversationId: bad, attributes: low }) });
+      assert.ok(fromGet.action === 'reject', `interaction.conversationId ${JSON.stringify(bad)}`);
+      assert.deepEqual(fromGet.issues.map((i) => i.path), ['conversationId']);
+    }
+  });
+
+  it('an event naming its own queue without a skill group sends none (the configured one belongs to the configured queue)', async () => {
+    const d = await detectTrigger(event({ attributes: { ...low, target_queue_id: 'queue-billing' } }), { config, cxone: fakeCxone() });
+    assert.ok(d.action === 'start');
+    assert.deepEqual(d.input.target, { queueId: 'queue-billing', priority: 1 });
+  });
+
+  it('a session id or language that is not an id or a language tag is left out, not passed on', async () => {
+    const d = await detectTrigger(event({ attributes: { ...low, bot_session_id: 'sess\u0000/../x', language: 'e'.repeat(300) } }), { config, cxone: fakeCxone() });
+    assert.ok(d.action === 'start');
+    assert.deepEqual(d.input.guest, { language: 'en-US' });
+  });
+});
+
+describe('routingEventOf: hostile ids', () => {
+  it('a routing event with a hostile interaction id is not recognised (nothing is signalled)', () => {
+    for (const id of ['..', 'a/b', 'a\u0000b', 'x'.repeat(201)]) {
+      assert.equal(routingEventOf({ eventType: 'interaction.agent_joined', id, agentId: 'agent-7' }), undefined, JSON.stringify(id));
+      assert.equal(routingEventOf({ eventType: 'interaction.ended', interactionId: id }), undefined, JSON.stringify(id));
+    }
+  });
+
+  it('an agent id, agent name, queue id or reason out of bounds is left out; the news still goes through', () => {
+    assert.deepEqual(routingEventOf({ eventType: 'interaction.agent_joined', id: 'i1', agentId: '../agent', agentName: 'N'.repeat(201), queueId: 'a/b' }), { kind: 'agent_joined', interactionId: 'i1' });
+    assert.deepEqual(routingEventOf({ eventType: 'interaction.ended', id: 'i1', reason: 'r'.repeat(201) }), { kind: 'ended', interactionId: 'i1' });
   });
 });

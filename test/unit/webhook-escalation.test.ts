@@ -195,3 +195,111 @@ describe('Cognigy transferContext', () => {
     assert.doesNotMatch(JSON.stringify(issues), /SECRET|Secretname/);
   });
 });
+
+describe('the door bounds every id and free-text field (accepted, then killed)', () => {
+  const invalidPaths = (body: unknown): string[] => {
+    const parsed = parseEscalation(body, THRESHOLD);
+    assert.equal(parsed.kind, 'invalid', `expected a refusal, got ${parsed.kind}`);
+    return parsed.kind === 'invalid' ? parsed.issues.map((i) => i.path) : [];
+  };
+  const messagesOf = (body: unknown): string => {
+    const parsed = parseEscalation(body, THRESHOLD);
+    return parsed.kind === 'invalid' ? JSON.stringify(parsed.issues) : '';
+  };
+
+  it('a 3,000-character queueId is refused, naming the field and the limit, never echoing the value', () => {
+    const long = `queue-${'Q'.repeat(2994)}`;
+    assert.deepEqual(invalidPaths(seed000({ queueId: long })), ['queueId']);
+    assert.match(messagesOf(seed000({ queueId: long })), /queueId/);
+    assert.match(messagesOf(seed000({ queueId: long })), /200/);
+    assert.doesNotMatch(messagesOf(seed000({ queueId: long })), /QQQQ/);
+    assert.deepEqual(invalidPaths(cognigy({ queueId: long })), ['transferContext.queueId']);
+    assert.doesNotMatch(messagesOf(cognigy({ queueId: long })), /QQQQ/);
+  });
+
+  it('every id is at most 200 characters: 200 accepted, 201 refused, under the name the caller sent', () => {
+    for (const field of ['interactionId', 'conversationId', 'queueId', 'skillGroupId']) {
+      assert.equal(parseEscalation(seed000({ [field]: 'a'.repeat(200) }), THRESHOLD).kind, 'valid', field);
+      assert.deepEqual(invalidPaths(seed000({ [field]: 'a'.repeat(201) })), [field]);
+    }
+    for (const field of ['interactionId', 'conversationId', 'queueId', 'skillGroupId']) {
+      assert.equal(parseEscalation(cognigy({ [field]: 'a'.repeat(200) }), THRESHOLD).kind, 'valid', field);
+      assert.deepEqual(invalidPaths(cognigy({ [field]: 'a'.repeat(201) })), [`transferContext.${field}`]);
+    }
+  });
+
+  it('guest metadata is bounded in keys and size (seed 000 and Cognigy)', () => {
+    const manyKeys = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
+    assert.deepEqual(invalidPaths(seed000({ guestMetadata: manyKeys })), ['guestMetadata']);
+    assert.deepEqual(invalidPaths(seed000({ guestMetadata: { notes: 'n'.repeat(17 * 1024) } })), ['guestMetadata']);
+    assert.doesNotMatch(messagesOf(seed000({ guestMetadata: { notes: 'n'.repeat(17 * 1024) } })), /nnnn/);
+    assert.equal(parseEscalation(seed000({ guestMetadata: { notes: 'n'.repeat(15 * 1024) } }), THRESHOLD).kind, 'valid');
+    assert.deepEqual(invalidPaths(cognigy({ customAttributes: manyKeys })), ['transferContext.customAttributes']);
+    assert.deepEqual(invalidPaths(cognigy({ customAttributes: { notes: 'n'.repeat(17 * 1024) } })), ['transferContext.customAttributes']);
+    assert.deepEqual(invalidPaths(cognigy({ participant: { name: 'N'.repeat(201), phoneNumber: '+15551234567' } })), ['transferContext.participant.name']);
+    // The two keys the agent sees as such are strings when present (as BotHandoffInput types them).
+    assert.deepEqual(invalidPaths(seed000({ guestMetadata: { sessionId: 42, language: 'l'.repeat(36) } })), ['guestMetadata.sessionId', 'guestMetadata.language']);
+    assert.deepEqual(invalidPaths(cognigy({ customAttributes: { sessionId: 42 } })), ['transferContext.customAttributes.sessionId']);
+  });
+
+  it('the history is bounded: entries, each field, and its total size', () => {
+    const entry = (content: string) => ({ role: 'user', content });
+    assert.deepEqual(invalidPaths(seed000({ conversationHistory: Array.from({ length: 1001 }, () => entry('hi')) })), ['conversationHistory']);
+    assert.deepEqual(invalidPaths(seed000({ conversationHistory: [entry('c'.repeat(8001))] })), ['conversationHistory.0.content']);
+    assert.equal(parseEscalation(seed000({ conversationHistory: [entry('c'.repeat(8000))] }), THRESHOLD).kind, 'valid');
+    assert.deepEqual(invalidPaths(seed000({ conversationHistory: [{ role: 'r'.repeat(65), content: 'hi' }] })), ['conversationHistory.0.role']);
+    assert.deepEqual(invalidPaths(seed000({ conversationHistory: [{ content: 'hi', timestamp: 't'.repeat(65) }] })), ['conversationHistory.0.timestamp']);
+    // 40 entries of 7,000 characters: each within its limit, together over 256 KiB.
+    assert.deepEqual(invalidPaths(seed000({ conversationHistory: Array.from({ length: 40 }, () => entry('c'.repeat(7000))) })), ['conversationHistory']);
+    assert.match(messagesOf(seed000({ conversationHistory: Array.from({ length: 40 }, () => entry('c'.repeat(7000))) })), /262144|256 KiB/);
+  });
+
+  it('the channel is a short name', () => {
+    assert.deepEqual(invalidPaths(seed000({ channel: 'c'.repeat(65) })), ['channel']);
+    assert.deepEqual(invalidPaths(seed000({ channel: 'web\nchat' })), ['channel']);
+    assert.equal(parseEscalation(seed000({ channel: 'webMessaging' }), THRESHOLD).kind, 'valid');
+  });
+});
+
+describe('ids have an alphabet (ids that walk the API)', () => {
+  const HOSTILE = ['.', '..', '../x', 'a/b', '/x', 'x/', 'a\u0000b', 'a\nb', 'a\rb', 'a\tb', 'a\u202eb', 'a\u2066b', 'a\ud800b', '\udc00', 'a b', ' a', 'a%2Fb', '%2e%2e', '-x', '.x', 'a?b', 'a#b', 'a\\b', 'é', 'a\u200bb'];
+  const REAL = [
+    'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+    'A1B2C3D4-E5F6-7890-ABCD-EF1234567890',
+    '1234567890',
+    '5551234',
+    'conv-9876543210',
+    'queue-tech-support-01',
+    'skill-group-advanced-troubleshooting',
+    'a1b2c3d4-5678-90ab-cdef-123456789012',
+    'contact_42',
+    'tenant:queue:7',
+    'bot@tenant',
+    'v1.2.3',
+    'x',
+  ];
+
+  it('refuses hostile ids in every id field, naming the field and the rule, never the value', () => {
+    for (const field of ['interactionId', 'conversationId', 'queueId', 'skillGroupId']) {
+      for (const id of HOSTILE) {
+        const parsed = parseEscalation(seed000({ [field]: id }), THRESHOLD);
+        assert.equal(parsed.kind, 'invalid', `${field} ${JSON.stringify(id)}`);
+        assert.ok(parsed.kind === 'invalid');
+        assert.deepEqual(parsed.issues.map((i) => i.path), [field], `${field} ${JSON.stringify(id)}`);
+        assert.match(parsed.issues[0]!.message, /letters, digits/);
+        const cog = parseEscalation(cognigy({ [field]: id }), THRESHOLD);
+        assert.ok(cog.kind === 'invalid', `cognigy ${field} ${JSON.stringify(id)}`);
+        assert.deepEqual(cog.issues.map((i) => i.path), [`transferContext.${field}`], `cognigy ${field} ${JSON.stringify(id)}`);
+      }
+    }
+  });
+
+  it('admits real CXone ids: UUIDs, numeric contact ids, conv-…, queue-…, skill groups', () => {
+    for (const field of ['interactionId', 'conversationId', 'queueId', 'skillGroupId']) {
+      for (const id of REAL) {
+        assert.equal(parseEscalation(seed000({ [field]: id }), THRESHOLD).kind, 'valid', `${field} ${id}`);
+        assert.equal(parseEscalation(cognigy({ [field]: id }), THRESHOLD).kind, 'valid', `cognigy ${field} ${id}`);
+      }
+    }
+  });
+});

@@ -10,6 +10,7 @@ import { createLogger, type LogFields } from '../../src/log';
 import { createStarterMetrics, type StarterMetrics } from '../../src/starter/metrics';
 import { nowSeconds, signBody } from '../../src/starter/signature';
 import type { HandoffStarter, StartResult } from '../../src/starter/start-handoff';
+import { IVR_HANDOFF_PATH, type IvrChannelSwitcher, type IvrHandoffRequest } from '../../src/starter/ivr';
 import { buildWebhook, type WebhookDeps, type WebhookHealth } from '../../src/starter/webhook';
 import type { BotHandoffInput } from '../../workflows/definitions';
 
@@ -20,11 +21,19 @@ interface Harness {
   metrics: StarterMetrics;
   starts: { input: BotHandoffInput; source: string }[];
   lines: (LogFields & { msg: string })[];
+  switches: IvrHandoffRequest[];
 }
 
-function harness(opts: { secret?: string; result?: Partial<StartResult>; fail?: boolean; health?: () => Promise<WebhookHealth>; webUiUrl?: WebhookDeps['webUiUrl'] } = {}): Harness {
+function harness(opts: { bodyLimit?: number; secret?: string; result?: Partial<StartResult>; fail?: boolean; health?: () => Promise<WebhookHealth>; webUiUrl?: WebhookDeps['webUiUrl'] } = {}): Harness {
   const starts: Harness['starts'] = [];
   const lines: Harness['lines'] = [];
+  const switches: IvrHandoffRequest[] = [];
+  const ivr: IvrChannelSwitcher = {
+    async switchChannel(request) {
+      switches.push(request);
+      return { ok: true, workflowId: 'ivr-switch-1', joined: false, result: { guestId: 'guest-1', sessionUrl: 'https://chat.example/guest-1', state: 'active', channel: 'webMessaging' } };
+    },
+  };
   const metrics = createStarterMetrics({ defaultMetrics: false });
   const starter: Pick<HandoffStarter, 'start'> = {
     async start(input, source) {
@@ -36,12 +45,13 @@ function harness(opts: { secret?: string; result?: Partial<StartResult>; fail?: 
   const app = buildWebhook({
     starter,
     metrics,
-    config: { webhookSecret: opts.secret, webhookBodyLimitBytes: 4096, intentThreshold: 0.75 },
+    config: { webhookSecret: opts.secret, webhookBodyLimitBytes: opts.bodyLimit ?? 4096, intentThreshold: 0.75 },
     logger: createLogger({ level: 'debug', write: (l) => lines.push(JSON.parse(l) as Harness['lines'][number]) }),
     health: opts.health ?? (async () => ({ temporal: true, cxone: true })),
     webUiUrl: opts.webUiUrl,
+    ivr,
   });
-  return { app, metrics, starts, lines };
+  return { app, metrics, starts, lines, switches };
 }
 
 const escalation = {
@@ -78,6 +88,13 @@ describe('POST /v1/handoffs', () => {
     assert.equal(h.starts.length, 1);
     assert.equal(h.starts[0]?.source, 'webhook');
     assert.equal(await counter(h.metrics, 'eventsReceived', { source: 'webhook' }), 1);
+  });
+
+  it('200 already_finished, with the outcome, on a late duplicate of a handoff that just ended', async () => {
+    h = harness({ result: { status: 'already_finished', runId: 'run-1', outcome: 'fallback', fallbackAction: 'queue_callback_request' } });
+    const res = await post(h.app, escalation);
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(res.json(), { workflowId: 'handoff-int-1', status: 'already_finished', outcome: 'fallback', fallbackAction: 'queue_callback_request' });
   });
 
   it('200 already_running on a duplicate', async () => {
@@ -149,7 +166,8 @@ describe('POST /v1/handoffs', () => {
     h = harness({ fail: true });
     const res = await post(h.app, escalation);
     assert.equal(res.statusCode, 503);
-    assert.deepEqual(res.json(), { error: 'start_failed', message: 'the handoff could not be started; retry later' });
+    assert.deepEqual(res.json(), { error: 'start_failed', message: 'the handoff could not be started (Temporal did not answer); retry later', retryAfterSeconds: 5 });
+    assert.equal(res.headers['retry-after'], '5', 'the caller is told when to come back');
   });
 
   it('logs no body at info level (personal data)', async () => {
@@ -242,5 +260,100 @@ describe('GET /healthz and /metrics', () => {
     const res = await h.app.inject({ method: 'GET', url: '/v1/nothing' });
     assert.equal(res.statusCode, 404);
     assert.deepEqual(res.json(), { error: 'not_found' });
+  });
+});
+
+describe('bad bodies get the right answer (both POST routes, one door)', () => {
+  /** `[[…{"a":1}…]]` nested `depth` levels deep (arrays, then one object). */
+  const nested = (depth: number) => `${'['.repeat(depth - 1)}{"a":1}${']'.repeat(depth - 1)}`;
+  const postIvr = (app: FastifyInstance, payload: string) => app.inject({ method: 'POST', url: IVR_HANDOFF_PATH, headers: { 'content-type': 'application/json' }, payload });
+  type Refusal = { error?: string; status?: string; reason?: string; message?: string; issues: { path: string; message: string }[] };
+
+  it('JSON nested 3,000 levels deep is valid JSON: refused for its depth, with the limit named (not "not valid JSON")', async () => {
+    const h = harness({ bodyLimit: 1024 * 1024 });
+    for (const depth of [65, 3000, 100_000]) {
+      const res = await post(h.app, nested(depth));
+      assert.equal(res.statusCode, 400, `depth ${depth}`);
+      const body = res.json<Refusal>();
+      assert.equal(body.error, 'invalid_request');
+      assert.equal(body.issues.length, 1);
+      assert.match(body.issues[0]!.message, /nests deeper than 64/);
+      const ivr = await postIvr(h.app, nested(depth));
+      assert.equal(ivr.statusCode, 400);
+      const ivrBody = ivr.json<Refusal>();
+      assert.equal(ivrBody.reason, 'invalid_request');
+      assert.match(ivrBody.issues[0]!.message, /nests deeper than 64/);
+    }
+    assert.equal(h.starts.length + h.switches.length, 0);
+    // 64 levels (the body, guestMetadata, 62 arrays) are read and accepted; 65 are not.
+    const deep = (arrays: number) => {
+      let v: unknown = 1;
+      for (let i = 0; i < arrays; i += 1) v = [v];
+      return JSON.stringify({ ...escalation, guestMetadata: { deep: v } });
+    };
+    assert.equal((await post(h.app, deep(62))).statusCode, 202);
+    const over = await post(h.app, deep(63));
+    assert.equal(over.statusCode, 400);
+    assert.match(over.json<Refusal>().issues[0]!.message, /nests deeper than 64/);
+  });
+
+  it('an id holding a lone surrogate is a permanent error: 400 naming the field, never a 503', async () => {
+    const h = harness();
+    const body = JSON.stringify(escalation).replace('"int-1"', '"int-\\ud800-1"');
+    assert.match(body, /\\ud800/);
+    const res = await post(h.app, body);
+    assert.equal(res.statusCode, 400);
+    const refusal = res.json<Refusal>();
+    assert.deepEqual(refusal.issues.map((i) => i.path), ['interactionId']);
+    assert.equal(h.starts.length, 0);
+    // Free text too: a lone surrogate is not text CXone or Temporal can carry.
+    const inHistory = await post(h.app, JSON.stringify(escalation).replace('I want a person', 'I want \\udc00 a person'));
+    assert.equal(inHistory.statusCode, 400);
+    assert.deepEqual(inHistory.json<Refusal>().issues.map((i) => i.path), ['conversationHistory.0.content']);
+    const ivr = await postIvr(h.app, '{"dtmf_sequence":"1#","caller_id":"+15551234567","voice_history":{"contact_id":"c-\\ud800"}}');
+    assert.equal(ivr.statusCode, 400);
+    assert.deepEqual(ivr.json<Refusal>().issues.map((i) => i.path), ['voice_history.contact_id']);
+    assert.equal(h.starts.length + h.switches.length, 0);
+  });
+
+  it('a body that is not UTF-8 is refused as such', async () => {
+    const h = harness();
+    const bytes = Buffer.concat([Buffer.from('{"interactionId":"int-'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await h.app.inject({ method: 'POST', url: '/v1/handoffs', headers: { 'content-type': 'application/json' }, payload: bytes });
+    assert.equal(res.statusCode, 400);
+    assert.match(res.json<Refusal>().issues[0]!.message, /UTF-8/);
+    assert.equal(h.starts.length, 0);
+  });
+
+  it('a duplicate key is refused, naming the key (not silently the last value)', async () => {
+    const h = harness();
+    const dup = JSON.stringify(escalation).replace('"queueId":"queue-tech-support-01"', '"queueId":"queue-tech-support-01","queueId":"queue-other"');
+    const res = await post(h.app, dup);
+    assert.equal(res.statusCode, 400);
+    const refusal = res.json<Refusal>();
+    assert.deepEqual(refusal.issues.map((i) => i.path), ['queueId']);
+    assert.match(refusal.issues[0]!.message, /duplicate key/);
+    assert.doesNotMatch(res.body, /queue-other/);
+    // Nested, and spelled differently (an escape names the same key).
+    const nestedDup = JSON.stringify(escalation).replace('"phone":', '"\\u0070hone":"x","phone":');
+    const nestedRes = await post(h.app, nestedDup);
+    assert.equal(nestedRes.statusCode, 400);
+    assert.deepEqual(nestedRes.json<Refusal>().issues.map((i) => i.path), ['guestMetadata.phone']);
+    const inArray = await post(h.app, JSON.stringify({ ...escalation, conversationHistory: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }] }).replace('"content":"b"', '"content":"b","content":"c"'));
+    assert.deepEqual(inArray.json<Refusal>().issues.map((i) => i.path), ['conversationHistory.1.content']);
+    // The same key in two different objects is not a duplicate.
+    assert.equal((await post(h.app, JSON.stringify({ ...escalation, conversationHistory: [{ role: 'user', content: 'a' }, { role: 'bot', content: 'b' }] }))).statusCode, 202);
+    const ivr = await postIvr(h.app, '{"dtmf_sequence":"1#","dtmf_sequence":"2#","caller_id":"+15551234567","voice_history":{}}');
+    assert.equal(ivr.statusCode, 400);
+    assert.deepEqual(ivr.json<Refusal>().issues.map((i) => i.path), ['dtmf_sequence']);
+    assert.equal(h.starts.length, 1);
+    assert.equal(h.switches.length, 0);
+  });
+
+  it('JSON that does not parse is still "not valid JSON" on both routes', async () => {
+    const h = harness();
+    assert.deepEqual((await post(h.app, '{"a":')).json(), { error: 'invalid_request', issues: [{ path: '(root)', message: 'the body is not valid JSON' }] });
+    const ivr = (await postIvr(h.app, '{"a":')).json<Refusal>();
+    assert.equal(ivr.message, 'the body is not valid JSON');
   });
 });

@@ -13,6 +13,7 @@ import { after, before, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DEFAULT_SETTINGS } from '../../activities/deps';
 import { CxoneClient } from '../../src/cxone';
+import { SIMULATOR_ROUTING } from '../../src/handoff-settings';
 import { silentLogger } from '../../src/log';
 import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
 import { createHandoffWorker } from '../../src/worker';
@@ -64,6 +65,7 @@ it('a worker killed during the transfer: the handoff completes on a new worker w
       CXONE_BASE_URL: sim.url,
       CXONE_CLIENT_ID: 'crash-test',
       CXONE_CLIENT_SECRET: 'crash-test-secret',
+      ...SIMULATOR_ROUTING,
       HANDOFF_LOG_LEVEL: 'warn',
       HANDOFF_METRICS_PORT: '0',
     },
