@@ -232,32 +232,48 @@ export function mayHaveApplied(failure: HandoffFailure): boolean {
 /** A release answered 409 (not on hold) or 404 (no such interaction/hold): nobody is on hold. */
 const NOTHING_TO_RELEASE = [CxoneFailure.Conflict, CxoneFailure.NotFound];
 
-/** Release the guest's hold; settles (see step.ts). */
-export function releaseHold(h: Handoff, why: string, warning?: string): Promise<SettleResult> {
-  const hold = h.state.undo.find((c) => c.name === 'releaseHold');
-  return settle(h, {
+/** Release an interaction's hold, as a settle step (the handoff's own release, and the reconciler's). */
+export function settleRelease(ctx: StepContext, o: { interactionId: string; holdId?: string; idempotencyKey: string; summary: string; warning?: string }): Promise<SettleResult> {
+  return settle(ctx, {
     name: 'releaseHold',
     attention: 'releaseHold',
     activity: 'releaseHold',
     policy: COMPENSATION_POLICY,
-    summary: `Release the hold (${why})`,
-    input: { interactionId: h.input.interactionId, holdId: hold?.name === 'releaseHold' ? hold.holdId : undefined, idempotencyKey: h.key('release-hold') },
+    summary: o.summary,
+    input: { interactionId: o.interactionId, holdId: o.holdId, idempotencyKey: o.idempotencyKey },
     doneWhen: NOTHING_TO_RELEASE,
-    warning,
+    warning: o.warning,
   });
 }
 
-/** Write the handoff's final status into the interaction context; settles. */
-export function settleContext(h: Handoff, attributes: Record<string, unknown>, key: string, warning?: string): Promise<SettleResult> {
-  return settle(h, {
+/** Write an interaction's context, as a settle step (the handoff's final status, and the reconciler's). */
+export function settleContextWrite(
+  ctx: StepContext,
+  o: { interactionId: string; attributes: Record<string, unknown>; idempotencyKey: string; summary: string; warning?: string; doneWhen?: readonly string[] },
+): Promise<SettleResult> {
+  return settle(ctx, {
     name: 'updateContext',
     attention: 'context',
     activity: 'updateContext',
     policy: COMPENSATION_POLICY,
-    summary: `Mark context ${String(attributes.handoff_status)}${attributes.handoff_fallback_action ? `: ${String(attributes.handoff_fallback_action)}` : ''}`,
-    input: { interactionId: h.input.interactionId, attributes, idempotencyKey: h.key(key) },
-    warning,
+    summary: o.summary,
+    input: { interactionId: o.interactionId, attributes: o.attributes, idempotencyKey: o.idempotencyKey },
+    doneWhen: o.doneWhen,
+    warning: o.warning,
   });
+}
+
+/** Release the guest's hold; settles (see step.ts). */
+export function releaseHold(h: Handoff, why: string, warning?: string): Promise<SettleResult> {
+  const hold = h.state.undo.find((c) => c.name === 'releaseHold');
+  const holdId = hold?.name === 'releaseHold' ? hold.holdId : undefined;
+  return settleRelease(h, { interactionId: h.input.interactionId, holdId, idempotencyKey: h.key('release-hold'), summary: `Release the hold (${why})`, warning });
+}
+
+/** Write the handoff's final status into the interaction context; settles. */
+export function settleContext(h: Handoff, attributes: Record<string, unknown>, key: string, warning?: string): Promise<SettleResult> {
+  const action = attributes.handoff_fallback_action ? `: ${String(attributes.handoff_fallback_action)}` : '';
+  return settleContextWrite(h, { interactionId: h.input.interactionId, attributes, idempotencyKey: h.key(key), summary: `Mark context ${String(attributes.handoff_status)}${action}`, warning });
 }
 
 /** The undo stack in reverse, each one settled; the list is empty afterwards (what failed is marked). */

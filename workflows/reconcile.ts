@@ -16,8 +16,9 @@ import { ApplicationFailure, executeChild, proxyActivities, setCurrentDetails, W
 import type { HandoffActivities } from '../activities';
 import { CxoneFailure } from '../src/cxone/failures';
 import { InteractionIdKey, reconcileWorkflowId, type ReconcileResult, type ReconcileSweepInput, type ReconcileSweepResult, type UnsettledHandoff } from './definitions';
-import { COMPENSATION_POLICY, RECONCILE_FIND_POLICY } from './policies';
-import { errorText, settle, type StepContext } from './step';
+import { settleContextWrite, settleRelease } from './handoff-core';
+import { RECONCILE_FIND_POLICY } from './policies';
+import { errorText, type StepContext } from './step';
 
 const { findUnsettledHandoffs } = proxyActivities<Pick<HandoffActivities, 'findUnsettledHandoffs'>>(RECONCILE_FIND_POLICY);
 
@@ -77,28 +78,14 @@ export async function reconcileHandoff(c: UnsettledHandoff): Promise<ReconcileRe
   const result: ReconcileResult = { workflowId: c.workflowId, runId: c.runId, interactionId: c.interactionId, status: c.status, holdReleased: 'skipped' };
 
   if (c.release) {
-    const released = await settle(ctx, {
-      name: 'releaseHold',
-      attention: 'releaseHold',
-      activity: 'releaseHold',
-      policy: COMPENSATION_POLICY,
-      summary: `Release the hold left by ${c.workflowId} (${c.status.toLowerCase()})`,
-      input: { interactionId: c.interactionId, idempotencyKey: key('release-hold') },
-      doneWhen: [CxoneFailure.Conflict, CxoneFailure.NotFound],
-    });
+    const summary = `Release the hold left by ${c.workflowId} (${c.status.toLowerCase()})`;
+    const released = await settleRelease(ctx, { interactionId: c.interactionId, idempotencyKey: key('release-hold'), summary });
     result.holdReleased = !released.ok ? 'failed' : released.failure ? 'not_on_hold' : 'released';
   }
   if (c.context) {
-    const written = await settle(ctx, {
-      name: 'updateContext',
-      attention: 'context',
-      activity: 'updateContext',
-      policy: COMPENSATION_POLICY,
-      summary: `Mark context ${String(c.context.handoff_status)} (reconciler)`,
-      input: { interactionId: c.interactionId, attributes: c.context, idempotencyKey: key('context') },
-      // No interaction any more: no context to correct.
-      doneWhen: [CxoneFailure.NotFound],
-    });
+    const summary = `Mark context ${String(c.context.handoff_status)} (reconciler)`;
+    // No interaction any more (404): no context to correct.
+    const written = await settleContextWrite(ctx, { interactionId: c.interactionId, attributes: c.context, idempotencyKey: key('context'), summary, doneWhen: [CxoneFailure.NotFound] });
     result.contextStatus = written.ok ? String(c.context.handoff_status) : 'failed';
   }
   if (errors.length) {

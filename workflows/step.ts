@@ -28,6 +28,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time';
 import type { HandoffActivities } from '../activities';
 import { CxoneFailure, HandoffFailure as HandoffFailureType, type CxoneFailureDetails } from '../src/cxone/failures';
 import type { HandoffFailure } from './definitions';
@@ -186,7 +187,7 @@ export async function step<K extends StepActivity>(ctx: StepContext, spec: StepS
     if (!failure) throw err;
 
     if (failure.type === CxoneFailure.RateLimited) {
-      const waitMs = spec.rateLimitWait ? spec.rateLimitWait(n, failure.retryAfterMs) : rateLimitWaitMs(failure.retryAfterMs, failure.retryAfterMs === undefined ? withoutHeader++ : 0);
+      const waitMs = spec.rateLimitWait ? spec.rateLimitWait(n, failure.retryAfterMs) : retryAfterWaitMs(failure.retryAfterMs, failure.retryAfterMs === undefined ? withoutHeader++ : 0);
       ctx.noteFailure(`${spec.name}: 429 rate limited${waitMs === undefined ? '' : ` (Retry-After ${seconds(waitMs)})`}`);
       if (waitMs !== undefined && ctx.retryAfterWaitedMs + waitMs <= ctx.rateLimitBudgetMs) {
         ctx.noteWait(`CXone asked to wait ${seconds(waitMs)}`);
@@ -228,7 +229,7 @@ export async function together<T extends readonly unknown[] | []>(values: T): Pr
  * DEFAULT_RETRY_AFTER_MS doubling with each header-less 429 of the step (`k`), at most
  * MAX_RATE_LIMIT_BACKOFF_MS — the handoff's budget bounds the total either way.
  */
-export function rateLimitWaitMs(retryAfterMs: number | undefined, k: number): number {
+export function retryAfterWaitMs(retryAfterMs: number | undefined, k: number): number {
   if (retryAfterMs !== undefined) return Math.max(1, Math.ceil(retryAfterMs));
   return Math.min(DEFAULT_RETRY_AFTER_MS * 2 ** Math.min(k, 20), MAX_RATE_LIMIT_BACKOFF_MS);
 }
@@ -242,12 +243,26 @@ export function settleWaitMs(round: number, retryAfterMs: number | undefined): n
   return Math.max(backoff, Math.ceil(retryAfterMs ?? 0));
 }
 
+/**
+ * The least time a failed settle round took: the retry policy's waits between its attempts (the
+ * attempts' own durations come on top). A 429 ends a round at its first attempt (not retried
+ * inside the activity), so such a round counts nothing.
+ */
+export function roundBackoffMs(policy: ActivityOptions): number {
+  const retry = policy.retry ?? {};
+  const initial = msToNumber(retry.initialInterval ?? 1_000);
+  const cap = retry.maximumInterval !== undefined ? msToNumber(retry.maximumInterval) : initial * 100;
+  let total = 0;
+  for (let attempt = 1; attempt < (retry.maximumAttempts ?? 1); attempt += 1) total += Math.min(initial * (retry.backoffCoefficient ?? 2) ** (attempt - 1), cap);
+  return total;
+}
+
 /** Run a step that must happen; see the module comment. Never throws for a CXone failure, never cancelled. */
 export function settle<K extends StepActivity>(ctx: StepContext, spec: SettleSpec<K>): Promise<SettleResult> {
   return CancellationScope.nonCancellable(async () => {
-    // Workflow time (the task's start, replay-safe): the deadline counts the rounds' attempts as well as the waits.
-    // eslint-disable-next-line no-restricted-syntax
-    const startedAt = Date.now();
+    // The deadline counts, without a clock, what the rounds certainly took: their retry backoffs and
+    // the waits between them (a round's attempts themselves come on top, so it errs long, never short).
+    let elapsedMs = 0;
     for (let round = 0; ; round += 1) {
       const outcome = await callOnce(spec, round + 1, false);
       if ('value' in outcome) return { ok: true };
@@ -256,18 +271,19 @@ export function settle<K extends StepActivity>(ctx: StepContext, spec: SettleSpe
       if (spec.doneWhen?.includes(failure.type)) return { ok: true, failure };
       ctx.noteFailure(`${spec.name}: ${failure.message}`);
 
-      const waitMs = settleWaitMs(round, failure.type === CxoneFailure.RateLimited ? failure.retryAfterMs : undefined);
-      // eslint-disable-next-line no-restricted-syntax
-      const elapsedMs = Date.now() - startedAt;
+      const rateLimited = failure.type === CxoneFailure.RateLimited;
+      if (!rateLimited) elapsedMs += roundBackoffMs(spec.policy);
+      const waitMs = settleWaitMs(round, rateLimited ? failure.retryAfterMs : undefined);
       if (!TRANSIENT.has(failure.type) || elapsedMs + waitMs > ctx.settleDeadlineMs) {
         const why = TRANSIENT.has(failure.type) ? `still failing after ${seconds(Math.round(elapsedMs / 1000) * 1000)} of tries` : 'not retryable';
         ctx.needsAttention(spec.attention, `${spec.warning ?? `${spec.name} failed for good`} (${why}): ${failure.message}`);
         return { ok: false, failure };
       }
-      const reason = failure.type === CxoneFailure.RateLimited ? 'CXone rate limited it (429)' : `CXone did not answer (${failure.type})`;
+      const reason = rateLimited ? 'CXone rate limited it (429)' : `CXone did not answer (${failure.type})`;
       ctx.noteWait(`${spec.name}: ${reason}, trying again in ${seconds(waitMs)}`);
       await sleep(waitMs, { summary: `${spec.name}: ${reason}, trying again in ${seconds(waitMs)} (round ${round + 2})` });
-      if (failure.type === CxoneFailure.RateLimited) ctx.retryAfterWaitedMs += waitMs;
+      elapsedMs += waitMs;
+      if (rateLimited) ctx.retryAfterWaitedMs += waitMs;
     }
   });
 }

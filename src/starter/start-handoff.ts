@@ -110,26 +110,21 @@ export function createHandoffStarter({ client, taskQueue, logger, metrics, dupli
     async start(input, source) {
       const workflowId = handoffWorkflowId(input.interactionId);
       const log = logger.child({ workflowId, interactionId: input.interactionId, source });
-      const startNew = async (): Promise<StartResult> => {
-        const handle = await bounded('start the handoff', () =>
-          client.workflow.start('botHandoff', {
-            taskQueue,
-            workflowId,
-            args: [input],
-            // A running handoff is joined, never duplicated; a finished one is judged below.
-            workflowIdConflictPolicy: 'FAIL',
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          }),
-        ).catch(async (err: unknown) => {
+      /**
+       * Start a run: REJECT_DUPLICATE for a first escalation (a finished handoff is judged by
+       * `existing`), ALLOW_DUPLICATE for a re-escalation. Undefined when a run exists (or won the race).
+       */
+      const startRun = async (reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') => {
+        try {
+          const handle = await bounded('start the handoff', () =>
+            client.workflow.start('botHandoff', { taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: reuse }),
+          );
+          metrics?.workflowsStarted.inc({ source });
+          return handle.firstExecutionRunId;
+        } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
           return undefined;
-        });
-        if (handle) {
-          metrics?.workflowsStarted.inc({ source });
-          log.info('handoff started', { runId: handle.firstExecutionRunId });
-          return { status: 'started', workflowId, runId: handle.firstExecutionRunId };
         }
-        return existing();
       };
 
       /** There is (or was) a handoff for this interaction: join it, or start anew after the window. */
@@ -158,20 +153,17 @@ export function createHandoffStarter({ client, taskQueue, logger, metrics, dupli
           log.info('late duplicate escalation joined the finished handoff', { endedAgoMs: endedAgo, outcome });
           return { status: 'already_finished', workflowId, runId: d.runId, outcome, ...(fallbackAction ? { fallbackAction } : {}) };
         }
-        // A re-escalation: a new run (ALLOW_DUPLICATE); a concurrent one starting first is joined.
-        const again = await bounded('start the handoff', () =>
-          client.workflow.start('botHandoff', { taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: 'ALLOW_DUPLICATE' }),
-        ).catch((err: unknown) => {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          return undefined;
-        });
-        if (!again) return existing(round + 1);
-        metrics?.workflowsStarted.inc({ source });
-        log.info('re-escalation: a new handoff started', { runId: again.firstExecutionRunId, previousEndedAgoMs: endedAgo });
-        return { status: 'started', workflowId, runId: again.firstExecutionRunId };
+        // A re-escalation: a new run; a concurrent one that started first is joined instead.
+        const runId = await startRun('ALLOW_DUPLICATE');
+        if (!runId) return existing(round + 1);
+        log.info('re-escalation: a new handoff started', { runId, previousEndedAgoMs: endedAgo });
+        return { status: 'started', workflowId, runId };
       };
 
-      return startNew();
+      const runId = await startRun('REJECT_DUPLICATE');
+      if (!runId) return existing();
+      log.info('handoff started', { runId });
+      return { status: 'started', workflowId, runId };
     },
 
     async notifyRouting(event, source) {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ActivityFailure, ApplicationFailure, CancelledFailure, RetryState, TimeoutFailure } from '@temporalio/common';
 import { finalContext } from '../../workflows/definitions';
-import { TRANSFER_POLICY } from '../../workflows/policies';
-import { attemptsOf, failureOf, rateLimitWaitMs, settleWaitMs } from '../../workflows/step';
+import { COMPENSATION_POLICY, TRANSFER_POLICY } from '../../workflows/policies';
+import { attemptsOf, failureOf, retryAfterWaitMs, roundBackoffMs, settleWaitMs } from '../../workflows/step';
 
 const activityFailure = (cause: Error, retryState: RetryState = RetryState.NON_RETRYABLE_FAILURE) =>
   new ActivityFailure('activity failed', 'transferToQueue', '5', retryState, 'worker', cause);
@@ -42,13 +42,21 @@ describe('failureOf', () => {
   });
 });
 
-describe('rateLimitWaitMs', () => {
+describe('retryAfterWaitMs', () => {
   it('waits exactly Retry-After when CXone sends it, and backs off from 5 s when it does not', () => {
-    assert.equal(rateLimitWaitMs(2000, 0), 2000);
-    assert.equal(rateLimitWaitMs(1500.4, 3), 1501);
-    assert.equal(rateLimitWaitMs(0, 0), 1, 'a zero Retry-After still waits on a (1 ms) timer');
-    assert.deepEqual([0, 1, 2, 3, 4].map((k) => rateLimitWaitMs(undefined, k)), [5000, 10_000, 20_000, 40_000, 60_000]);
-    assert.equal(rateLimitWaitMs(undefined, 1000), 60_000);
+    assert.equal(retryAfterWaitMs(2000, 0), 2000);
+    assert.equal(retryAfterWaitMs(1500.4, 3), 1501);
+    assert.equal(retryAfterWaitMs(0, 0), 1, 'a zero Retry-After still waits on a (1 ms) timer');
+    assert.deepEqual([0, 1, 2, 3, 4].map((k) => retryAfterWaitMs(undefined, k)), [5000, 10_000, 20_000, 40_000, 60_000]);
+    assert.equal(retryAfterWaitMs(undefined, 1000), 60_000);
+  });
+});
+
+describe('roundBackoffMs', () => {
+  it("adds the retry policy's waits between its attempts: a settle round of COMPENSATION_POLICY certainly took 30 s", () => {
+    assert.equal(roundBackoffMs(COMPENSATION_POLICY), 1000 + 2000 + 4000 + 8000 + 15_000);
+    assert.equal(roundBackoffMs(TRANSFER_POLICY), 2000 + 4000);
+    assert.equal(roundBackoffMs({ startToCloseTimeout: '1s' }), 0);
   });
 });
 
