@@ -7,11 +7,11 @@ export interface UpdateContextInput {
   attributes: Record<string, unknown>;
 }
 
-export function createContextActivities({ client }: ActivityDeps) {
+export function createContextActivities({ api }: ActivityDeps) {
   return {
-    /** PATCH the interaction context (idempotent by key: a retry writes the same attributes once). */
+    /** Write the context (seed: idempotent by key; cxone: a set-style PUT of custom fields). */
     async updateContext({ interactionId, attributes, idempotencyKey }: WithKey<UpdateContextInput>): Promise<{ attempt: number }> {
-      const { attempt } = await cxoneCall((signal) => client.updateContext({ interactionId, attributes, idempotencyKey, signal }));
+      const { attempt } = await cxoneCall((op) => api.updateContext({ interactionId, attributes, idempotencyKey }, op));
       return { attempt };
     },
   };

@@ -6,15 +6,17 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { toApplicationFailure } from '../src/cxone/errors';
+import type { OperationContext } from '../src/cxone/profile';
 
-/** Run one CXone call inside an activity; failures leave as catalogue ApplicationFailures. */
-export async function cxoneCall<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; attempt: number }> {
+/** Run one CXone operation inside an activity; failures leave as catalogue ApplicationFailures. */
+export async function cxoneCall<T>(fn: (ctx: Required<OperationContext>) => Promise<T>): Promise<{ value: T; attempt: number }> {
   const ctx = Context.current();
   // Heartbeats let the server notice a dead worker within the policy's heartbeatTimeout, and carry
   // cancellation to the in-flight call.
   const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
   try {
-    return { value: await fn(ctx.cancellationSignal), attempt: ctx.info.attempt };
+    const op = { signal: ctx.cancellationSignal, attempt: ctx.info.attempt, scheduledAtMs: ctx.info.scheduledTimestampMs };
+    return { value: await fn(op), attempt: ctx.info.attempt };
   } catch (err) {
     const failure = toApplicationFailure(err);
     const [details] = failure.details ?? [];

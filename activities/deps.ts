@@ -1,12 +1,12 @@
 /**
- * What the activities need from the worker: the CXone client, a logger, and the handoff settings
- * that are deployment configuration rather than per-handoff input.
+ * What the activities need from the worker: the CXone operations of the configured profile, a
+ * logger, and the handoff settings that are deployment configuration rather than per-handoff input.
  */
-import type { CxoneClient } from '../src/cxone/client';
+import type { CxoneApi } from '../src/cxone/profile';
 import type { Logger } from '../src/log';
 
 export interface HandoffSettings {
-  /** The general queue for the 403 fallback (HANDOFF_DEFAULT_QUEUE_ID). */
+  /** The general queue for the 403 fallback (HANDOFF_DEFAULT_QUEUE_ID; profile cxone: the skill id HANDOFF_DEFAULT_SKILL_ID). */
   defaultQueueId: string;
   /** Its skill group (HANDOFF_DEFAULT_SKILL_GROUP_ID): the general queue's only; other queues get the escalation's, or none. */
   defaultSkillGroupId?: string;
@@ -19,7 +19,8 @@ export interface HandoffSettings {
 }
 
 export interface ActivityDeps {
-  client: CxoneClient;
+  /** The profile's operations (profiles/index.ts `createCxoneApi`). */
+  api: CxoneApi;
   logger: Logger;
   settings: HandoffSettings;
   /** Where HANDOFF_METRIC lines go (default: stdout). */

@@ -19,12 +19,12 @@ export interface CreateGuestResult {
   attempt: number;
 }
 
-export function createGuestActivities({ client }: ActivityDeps) {
+export function createGuestActivities({ api }: ActivityDeps) {
   return {
     /** POST the guest; a retry with the same Idempotency-Key gets the first answer, never a second guest. */
     async createGuest({ payload, idempotencyKey }: WithKey<CreateGuestInput>): Promise<CreateGuestResult> {
-      const { value, attempt } = await cxoneCall((signal) => client.createGuest({ ...payload, idempotencyKey, signal }));
-      return { guestId: value.id, sessionUrl: value.url, state: value.state, channel: value.channel, attempt };
+      const { value, attempt } = await cxoneCall((op) => api.createGuest({ ...payload, idempotencyKey }, op));
+      return { ...value, attempt };
     },
   };
 }

@@ -1,5 +1,5 @@
-/** `fetchHistory`: every page of the interaction's messages, condensed for the agent. */
-import type { HistoryEntry } from '../workflows/definitions';
+/** `fetchHistory`: the conversation's messages, condensed for the agent. */
+import type { HistoryResult } from '../src/cxone/profile';
 import { cxoneCall } from './cxone-call';
 import type { ActivityDeps } from './deps';
 
@@ -9,20 +9,14 @@ export interface FetchHistoryInput {
   limit: number;
 }
 
-export interface FetchHistoryResult {
-  entries: HistoryEntry[];
-  /** Messages CXone had before truncation. */
-  total: number;
-  pages: number;
-}
+export type FetchHistoryResult = HistoryResult;
 
-export function createHistoryActivities({ client }: ActivityDeps) {
+export function createHistoryActivities({ api }: ActivityDeps) {
   return {
-    /** Read all pages (cursor / nextPageToken), keep type/author/content/timestamp, last `limit` only. */
+    /** Read every page, keep type/author/content/timestamp, the last `limit` only. */
     async fetchHistory({ interactionId, limit }: FetchHistoryInput): Promise<FetchHistoryResult> {
-      const { value } = await cxoneCall((signal) => client.fetchAllMessages({ interactionId, pageSize: 100, signal }));
-      const entries = value.messages.map((m) => ({ type: m.type, author: m.author, content: m.content, timestamp: m.timestamp }));
-      return { entries: limit > 0 ? entries.slice(-limit) : [], total: entries.length, pages: value.pages };
+      const { value } = await cxoneCall((op) => api.fetchHistory({ interactionId, limit }, op));
+      return value;
     },
   };
 }

@@ -2,19 +2,17 @@
 import { cxoneCall, type WithKey } from './cxone-call';
 import type { ActivityDeps } from './deps';
 
-export function createHoldActivities({ client }: ActivityDeps) {
+export function createHoldActivities({ api }: ActivityDeps) {
   return {
     /** Hold the guest while routing finds an agent (stops them typing into a bot that left). */
     async placeOnHold({ interactionId, idempotencyKey }: WithKey<{ interactionId: string }>): Promise<{ holdId?: string; attempt: number }> {
-      const { value, attempt } = await cxoneCall((signal) =>
-        client.placeHold({ interactionId, holdType: 'customer', holdReason: 'transferring_to_agent', idempotencyKey, signal }),
-      );
+      const { value, attempt } = await cxoneCall((op) => api.placeHold({ interactionId, idempotencyKey }, op));
       return { holdId: value.holdId, attempt };
     },
 
     /** Release the hold (compensation). */
     async releaseHold({ interactionId, holdId, idempotencyKey }: WithKey<{ interactionId: string; holdId?: string }>): Promise<{ attempt: number }> {
-      const { attempt } = await cxoneCall((signal) => client.releaseHold({ interactionId, holdId, idempotencyKey, signal }));
+      const { attempt } = await cxoneCall((op) => api.releaseHold({ interactionId, holdId, idempotencyKey }, op));
       return { attempt };
     },
   };

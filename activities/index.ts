@@ -2,6 +2,7 @@
  * `createActivities(deps)`: every activity the workflows call, bound to one CXone client. The
  * worker registers the returned object; workflows get its type through `proxyActivities`.
  */
+import { createCallbackActivities } from './callback';
 import { createContextActivities } from './context';
 import type { ActivityDeps } from './deps';
 import { createGuestActivities } from './guest';
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMetricActivities(deps),
     ...createGuestActivities(deps),
     ...createReconcileActivities(deps),
+    ...createCallbackActivities(deps),
   };
 }
 

@@ -24,9 +24,38 @@ export const SIMULATOR_ROUTING = {
 /** A routing variable: required outside the simulator, or the simulator's fixture id. */
 export type RoutingVariable = keyof typeof SIMULATOR_ROUTING;
 
-/** Whether the routing ids may default to the simulator's: true when `env` names no CXone (CXONE_BASE_URL unset). */
+/**
+ * Whether the routing ids may default to the simulator's: true when `env` names no CXone tenant —
+ * CXONE_BASE_URL unset (profile seed) and CXONE_ACCESS_KEY_ID unset (profile cxone).
+ */
 export function usesSimulator(env: NodeJS.ProcessEnv): boolean {
-  return !env.CXONE_BASE_URL?.trim();
+  return !env.CXONE_BASE_URL?.trim() && !env.CXONE_ACCESS_KEY_ID?.trim();
+}
+
+/** The simulator's skills (`handoff sim --profile cxone`): where profile cxone routes without a tenant. */
+export const SIMULATOR_SKILLS = { HANDOFF_DEFAULT_SKILL_ID: '4120002', HANDOFF_TARGET_SKILL_ID: '4120001' } as const;
+
+/** Is `env` set for profile cxone (CXONE_PROFILE=cxone)? */
+export function cxoneProfileSelected(env: NodeJS.ProcessEnv): boolean {
+  return env.CXONE_PROFILE?.trim() === 'cxone';
+}
+
+const SKILL_ID = /^\d{1,12}$/;
+
+/** A skill id variable of profile cxone: required outside the simulator, its fixture inside. */
+function skillIdFromEnv(env: NodeJS.ProcessEnv, variable: keyof typeof SIMULATOR_SKILLS, simulator: boolean, what: string): string {
+  const value = env[variable]?.trim() || undefined;
+  if (value === undefined) {
+    if (simulator) return SIMULATOR_SKILLS[variable];
+    throw new ConfigError(variable, `${variable} is not set: expected ${what}, a CXone skill id (whole number) (required when CXONE_ACCESS_KEY_ID is set; only the simulator has default ids)`);
+  }
+  if (!SKILL_ID.test(value)) throw new ConfigError(variable, `${variable} is invalid: expected ${what}, a CXone skill id (whole number, e.g. 4120002)`);
+  return value;
+}
+
+/** The target skill of profile cxone (HANDOFF_TARGET_SKILL_ID): where escalations without a skill of their own go. */
+export function targetSkillIdFromEnv(env: NodeJS.ProcessEnv = process.env, { simulator = usesSimulator(env) }: RoutingOptions = {}): string {
+  return skillIdFromEnv(env, 'HANDOFF_TARGET_SKILL_ID', simulator, 'the skill escalations without a skillId go to');
 }
 
 /** Options of the `…FromEnv` readers. */
@@ -64,6 +93,10 @@ const EXPECTED = {
 } as const;
 
 export function handoffSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, { simulator = usesSimulator(env) }: RoutingOptions = {}): HandoffSettings {
+  if (cxoneProfileSelected(env)) {
+    // Profile cxone routes by skill: the general queue of the 403 fallback is a skill too.
+    return { ...DEFAULT_SETTINGS, defaultQueueId: skillIdFromEnv(env, 'HANDOFF_DEFAULT_SKILL_ID', simulator, 'the general skill (403 fallback)'), defaultSkillGroupId: undefined };
+  }
   const SettingsEnv = z.object({
     HANDOFF_DEFAULT_QUEUE_ID: routingIdSchema('HANDOFF_DEFAULT_QUEUE_ID', simulator),
     HANDOFF_DEFAULT_SKILL_GROUP_ID: skillGroupIdSchema('HANDOFF_DEFAULT_SKILL_GROUP_ID', simulator),

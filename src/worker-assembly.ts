@@ -20,7 +20,8 @@
 import type { DataConverter } from '@temporalio/common';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps, HandoffSettings } from '../activities/deps';
-import type { CxoneClient } from './cxone';
+import { CxoneHttpError } from './cxone/errors';
+import type { CxoneApi } from './cxone/profile';
 import type { Logger } from './log';
 import { withHandoffContext, type WorkerObservability } from './observability';
 import { ensureReconcilerSchedule } from './reconcile';
@@ -45,8 +46,8 @@ export interface HandoffWorkerParts {
   /** The worker's logger; the assembly puts the handoff context on it. */
   logger: Logger;
   observability: Pick<WorkerObservability, 'metrics' | 'workerOptions'>;
-  /** Built with the same logger (and `onResponse: observability.metrics.onCxoneResponse`). */
-  cxone: CxoneClient;
+  /** The profile's operations, built with the same logger (and `onResponse: observability.metrics.onCxoneResponse`). */
+  cxone: CxoneApi;
   settings: HandoffSettings;
   /** Payload encryption; plain JSON when omitted. */
   dataConverter?: DataConverter;
@@ -68,11 +69,11 @@ export function handoffWorkerOptions(temporal: Pick<TemporalConfig, 'taskQueueAc
   };
 }
 
-/** The activities' dependencies: the CXone client, the logger with the handoff context, the metrics. */
+/** The activities' dependencies: the CXone operations, the logger with the handoff context, the metrics. */
 export function handoffActivityDeps(parts: Pick<HandoffWorkerParts, 'logger' | 'cxone' | 'settings' | 'metricLines'> & { observability: Pick<WorkerObservability, 'metrics'> }): ActivityDeps {
   const logger = withHandoffContext(parts.logger);
   return {
-    client: parts.cxone,
+    api: parts.cxone,
     logger,
     settings: parts.settings,
     metrics: parts.observability.metrics,
@@ -89,6 +90,31 @@ export class MissingSearchAttributesError extends StartupError {
   ) {
     super(`namespace ${namespace} lacks search attributes the handoff workflows set: ${missing.join(', ')}. Register them first:\n${registrationCommands(missing, namespace)}`);
   }
+}
+
+/** CXone lacks what the profile needs (or refused the credentials): the message says what to fix. */
+export class CxoneSetupError extends StartupError {
+  override readonly name = 'CxoneSetupError';
+}
+
+/**
+ * The profile's start-up check (profile cxone: the custom field idents, which also proves the
+ * credentials and discovery). What is missing, or refused credentials, stop the worker; a CXone
+ * that does not answer only warns: handoffs retry durably until it does.
+ */
+export async function checkCxoneSetup(api: CxoneApi, logger: Logger): Promise<void> {
+  if (!api.checkSetup) return;
+  let problems: string[];
+  try {
+    problems = await api.checkSetup(AbortSignal.timeout(20_000));
+  } catch (err) {
+    if (err instanceof CxoneHttpError && (err.name === 'CxoneAuthError' || err.status === 401 || err.status === 403)) {
+      throw new CxoneSetupError(`CXone (${api.target}) refused the worker: ${err.message}`);
+    }
+    logger.warn('could not check the CXone setup at start; handoffs will retry until CXone answers', { cxone: api.target, error: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  if (problems.length) throw new CxoneSetupError(`CXone (${api.target}) is not set up for profile ${api.profile}:\n  ${problems.join('\n  ')}`);
 }
 
 export interface RunningHandoffWorker {
@@ -115,6 +141,8 @@ export async function startHandoffWorker(parts: HandoffWorkerParts, scope: Start
     return [];
   });
   if (missing.length) throw new MissingSearchAttributesError(temporal.namespace, missing);
+  scope.throwIfStopping();
+  await checkCxoneSetup(parts.cxone, logger);
   scope.throwIfStopping();
 
   const worker = await createHandoffWorker({
@@ -146,7 +174,8 @@ export async function startHandoffWorker(parts: HandoffWorkerParts, scope: Start
     address: temporal.address,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
-    cxone: parts.cxone.baseUrl,
+    cxone: parts.cxone.target,
+    profile: parts.cxone.profile,
     transferForm: parts.settings.transferForm,
     encryption: parts.dataConverter ? 'on' : 'off',
     taskQueueActivitiesPerSecond: worker.options.maxTaskQueueActivitiesPerSecond ?? 'unlimited',

@@ -51,11 +51,14 @@ async function runHandoff(h: Handoff): Promise<BotHandoffResult> {
     const unhealthy = await preflight(h);
     if (unhealthy) return fallback(h, unhealthy, FallbackAction.CallbackRequest);
   }
-  h.enter('preparing', 'fetching history and updating context');
-  const [history, marked] = await together([fetchHistory(h), markInProgress(h)]);
-  // Rate limited past the budget already: a transfer would hit the same wall.
-  for (const r of [history, marked]) if (!r.ok && r.failure.type === CxoneFailure.RateLimited) return fallback(h, r.failure, FallbackAction.CallbackRequest);
-  const entries = history.ok ? history.value : [];
+  let entries: HistoryEntry[] = h.input.history ?? [];
+  if (!h.bySignal) {
+    h.enter('preparing', 'fetching history and updating context');
+    const [history, marked] = await together([fetchHistory(h), markInProgress(h)]);
+    // Rate limited past the budget already: a transfer would hit the same wall.
+    for (const r of [history, marked]) if (!r.ok && r.failure.type === CxoneFailure.RateLimited) return fallback(h, r.failure, FallbackAction.CallbackRequest);
+    entries = history.ok ? history.value : [];
+  }
 
   const transferred = await transfer(h, h.input.target.queueId, entries);
   if (!transferred.ok) return onTransferFailure(h, transferred.failure, entries);
@@ -82,7 +85,10 @@ async function onTransferFailure(h: Handoff, failure: StepFailure, history: Hist
   return fallback(h, general.failure, FallbackAction.CallbackRequest);
 }
 
-/** The guest is in a queue and told so: wait for the agent unless asked not to (maxQueueWaitSeconds 0). */
+/**
+ * The guest is in a queue and told so: wait for the agent unless asked not to (maxQueueWaitSeconds
+ * 0) or the call was escalated by signal (its script routes it; nothing here can see the agent).
+ */
 function afterTransfer(h: Handoff, outcomeWithoutWait: 'transferred' | 'fallback'): Promise<BotHandoffResult> {
-  return h.input.options?.maxQueueWaitSeconds === 0 ? endReached(h, outcomeWithoutWait) : waitForAgent(h);
+  return h.input.options?.maxQueueWaitSeconds === 0 || h.bySignal ? endReached(h, outcomeWithoutWait) : waitForAgent(h);
 }

@@ -64,6 +64,23 @@ export interface BotHandoffInput {
   guest: Record<string, unknown> & { sessionId?: string; language?: string };
   /** History supplied by the bot; when present, it is not fetched from CXone. */
   history?: HistoryEntry[];
+  /**
+   * What the deployment's CXone can do (the starter copies its profile's capabilities; absent: the
+   * seed profile's, everything). `hold: false` (real CXone): no hold is placed, so none is released.
+   */
+  capabilities?: {
+    hold?: boolean;
+    idempotencyKey?: boolean;
+    retryAfter?: 'reliable' | 'unreliable';
+    confirmsTransfer?: boolean;
+    guestSessions?: boolean;
+    /** The callback fallback asks CXone for a callback (requestCallback) before telling the guest. */
+    callbacks?: boolean;
+    /** How a voice call (channel `voice`) is escalated: `signal` = a signal to its Studio script (real CXone). */
+    voiceEscalation?: 'signal';
+    /** Hold updates are spaced so one contact never gets more updates a minute than this. */
+    contactUpdatesPerMinute?: number;
+  };
   options?: {
     /** Total seconds of Retry-After waiting before the callback fallback (default 120). */
     retryAfterBudgetSeconds?: number;

@@ -45,8 +45,8 @@ import {
   type HandoffStatus,
   type WaitResumeState,
 } from './definitions';
-import { COMPENSATION_POLICY, DEFAULT_HISTORY_LIMIT, DEFAULT_RETRY_AFTER_BUDGET_SECONDS, DEFAULT_SETTLE_DEADLINE_SECONDS, METRIC_LOCAL_POLICY } from './policies';
-import { errorText, seconds, settle, throwIfCancelled, type SettleResult, type StepContext, type StepFailure } from './step';
+import { COMPENSATION_POLICY, DEFAULT_HISTORY_LIMIT, DEFAULT_RETRY_AFTER_BUDGET_SECONDS, DEFAULT_SETTLE_DEADLINE_SECONDS, METRIC_LOCAL_POLICY, MUTATION_POLICY } from './policies';
+import { errorText, seconds, settle, step, throwIfCancelled, type SettleResult, type StepContext, type StepFailure } from './step';
 
 const localActs = proxyLocalActivities<Pick<HandoffActivities, 'recordMetric'>>(METRIC_LOCAL_POLICY);
 
@@ -150,6 +150,15 @@ export class Handoff implements StepContext {
     setHandler(interactionEndedSignal, (e) => {
       if (e.interactionId === this.input.interactionId && !s.ended) s.ended = e;
     });
+  }
+
+  /**
+   * A voice call escalated by a signal to its Studio script (real CXone: capabilities.voiceEscalation
+   * `signal`): no digital conversation to read, mark or message, no hold, and no agent to wait for —
+   * the script's OnSignal routes the call. The transfer is the signal; a fallback tells nobody.
+   */
+  get bySignal(): boolean {
+    return this.input.channel === 'voice' && this.input.capabilities?.voiceEscalation === 'signal';
   }
 
   get retryAfterWaitedMs(): number {
@@ -290,11 +299,38 @@ async function compensate(h: Handoff, reason: FallbackActionName | 'abandoned' |
   h.state.undo = [];
 }
 
-/** A fallback: the failure that decided it is recorded (the latest one wins), then endFailed. */
+/**
+ * A fallback: the failure that decided it is recorded (the latest one wins), then endFailed. A
+ * callback on a CXone that queues callbacks (capabilities.callbacks) is asked for first; when it
+ * cannot be (no phone number, CXone refused), the next action of the table: escalate to an admin.
+ */
 export async function fallback(h: Handoff, failure: HandoffFailure, action: FallbackActionName): Promise<BotHandoffResult> {
   h.decide(failure);
-  h.state.fallbackAction = action;
-  return endFailed(h, action);
+  const asksCallback = action === FallbackAction.CallbackRequest && h.input.capabilities?.callbacks === true;
+  // A cancellation already asked for wins (endFailed would report it): no callback for a cancelled handoff.
+  if (asksCallback) await throwIfCancelled();
+  const taken = asksCallback ? await requestCallback(h) : action;
+  h.state.fallbackAction = taken;
+  return endFailed(h, taken);
+}
+
+/** Ask CXone to call the guest back; the action the handoff ends with. Not cancellable: its answer decides the ending. */
+function requestCallback(h: Handoff): Promise<FallbackActionName> {
+  return CancellationScope.nonCancellable(async () => {
+    h.enter('requesting_callback', `skill ${h.state.queueId}`);
+    const phoneNumber = typeof h.input.guest.phoneNumber === 'string' ? h.input.guest.phoneNumber : undefined;
+    const r = await step(h, {
+      name: 'requestCallback',
+      activity: 'requestCallback',
+      policy: MUTATION_POLICY,
+      onFailure: 'report',
+      summary: `Request a callback on ${h.state.queueId}`,
+      input: { interactionId: h.input.interactionId, queueId: h.state.queueId, ...(phoneNumber ? { phoneNumber } : {}) },
+    });
+    if (r.ok) return FallbackAction.CallbackRequest;
+    h.warn(`callback not requested (${r.failure.message}): escalating to an admin instead`);
+    return FallbackAction.EscalateToAdmin;
+  });
 }
 
 /** The failure paths' ending; see the module comment. */
@@ -304,7 +340,8 @@ export async function endFailed(h: Handoff, reason: FallbackActionName | 'abando
   return CancellationScope.nonCancellable(async () => {
     h.enter('compensating', reason);
     await compensate(h, reason);
-    const text = reason === 'abandoned' ? undefined : FALLBACK_MESSAGES[reason];
+    // A voice call escalated by signal has no conversation to write into: its Studio script speaks.
+    const text = reason === 'abandoned' || h.bySignal ? undefined : FALLBACK_MESSAGES[reason];
     if (text) {
       h.enter('notifying', reason);
       const sent = await settle(h, {

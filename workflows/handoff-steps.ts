@@ -90,6 +90,8 @@ export async function transfer(h: Handoff, queueId: string | null, history: Hist
       history,
       guest: input.guest,
       idempotencyKey: h.key(name),
+      // Profile cxone escalates a voice call by a signal to its script, not by a DFO routing change.
+      ...(h.bySignal ? { channel: 'voice' } : {}),
     },
   });
   state.attempts += r.attempts;
@@ -101,8 +103,19 @@ export async function transfer(h: Handoff, queueId: string | null, history: Hist
   return r;
 }
 
-/** After an accepted transfer: hold the guest and tell them, together (independent calls in CXone). */
+/**
+ * After an accepted transfer: hold the guest and tell them, together (independent calls in CXone).
+ * A CXone without a hold API (capabilities.hold false: real CXone, where the contact simply waits in
+ * its routing queue) gets the message only, and no release is registered.
+ */
 export async function holdAndNotify(h: Handoff): Promise<void> {
+  // A call escalated by signal is its Studio script's now: nothing to hold, no conversation to write to.
+  if (h.bySignal) return;
+  if (h.input.capabilities?.hold === false) {
+    h.enter('notifying', 'hold message only: this CXone has no hold API, the contact waits in its routing queue');
+    await sendHoldMessage(h);
+    return;
+  }
   h.enter('notifying', 'hold and hold message together');
   await together([placeHold(h), sendHoldMessage(h)]);
 }
@@ -131,7 +144,7 @@ async function sendHoldMessage(h: Handoff): Promise<void> {
     policy: MUTATION_POLICY,
     onFailure: 'warn',
     warning: 'hold message not sent',
-    summary: 'Send the hold message',
+    summary: h.input.capabilities?.hold === false ? 'Send the hold message (no hold API on this CXone: nothing to release later)' : 'Send the hold message',
     input: { conversationId: h.input.conversationId, body: HOLD_MESSAGE, sender: 'system', idempotencyKey: h.key('message-hold') },
   });
   if (!r.ok) return;

@@ -25,7 +25,10 @@ export async function waitForAgent(h: Handoff): Promise<BotHandoffResult> {
   const s = h.state;
   const options = h.input.options ?? {};
   const maxWaitMs = (options.maxQueueWaitSeconds ?? DEFAULT_MAX_QUEUE_WAIT_SECONDS) * 1000;
-  const intervalMs = Math.max(1, options.holdUpdateIntervalSeconds ?? DEFAULT_HOLD_UPDATE_INTERVAL_SECONDS) * 1000;
+  // A per-contact update limit (real CXone: 17/min) spaces the hold updates: one message per interval.
+  const perMinute = h.input.capabilities?.contactUpdatesPerMinute;
+  const floorMs = perMinute ? Math.ceil(60_000 / perMinute) : 1000;
+  const intervalMs = Math.max(floorMs, Math.max(1, options.holdUpdateIntervalSeconds ?? DEFAULT_HOLD_UPDATE_INTERVAL_SECONDS) * 1000);
   const historyLimit = options.continueAsNewAfterEvents ?? DEFAULT_CONTINUE_AS_NEW_AFTER_EVENTS;
   h.enter('waiting_for_agent', `up to ${seconds(maxWaitMs)}`);
 

@@ -6,7 +6,7 @@
  * stream are left alone: the harness's own stream listener uses both, and their failures are other
  * tests' business. Pure: the plan is data, chaos.ts injects it.
  */
-import { SEED_PROFILE, type EndpointName } from '../../src/cxone/endpoints';
+import { SEED_PROFILE, type SeedEndpointName } from '../../src/cxone/endpoints';
 import { TIMEOUTS_MS } from '../../src/cxone/http';
 import type { FaultSpec } from '../../src/sim/types';
 import { TRANSFER_POLICY } from '../../workflows/policies';
@@ -58,7 +58,7 @@ export const MIN_FAULTS = 12;
  * The CXone endpoints a handoff calls: the transfer (the form the worker uses), hold, release,
  * messages, context, history, and the hold update's queue check (interaction, queue, agents).
  */
-export function handoffEndpoints(transferForm: 'transfers' | 'interaction'): EndpointName[] {
+export function handoffEndpoints(transferForm: 'transfers' | 'interaction'): SeedEndpointName[] {
   return [
     transferForm === 'interaction' ? 'transferInteraction' : 'createTransfer',
     'placeHold',
@@ -73,7 +73,7 @@ export function handoffEndpoints(transferForm: 'transfers' | 'interaction'): End
 }
 
 /** `METHOD /path/{template}` of an endpoint, as the report and endpointOf() name it. */
-export function endpointLabel(endpoint: EndpointName): string {
+export function endpointLabel(endpoint: SeedEndpointName): string {
   const spec = SEED_PROFILE[endpoint];
   return `${spec.method} ${spec.path}`;
 }
@@ -87,7 +87,7 @@ export interface PlannedFault {
   /** When to inject it, ms after the run's start. */
   atMs: number;
   kind: FaultKind;
-  endpoint: EndpointName;
+  endpoint: SeedEndpointName;
   /** What goes to `POST /_sim/faults`: the endpoint's method and path template from SEED_PROFILE. */
   spec: FaultSpec;
 }
@@ -116,7 +116,7 @@ function pickKind(random: () => number): FaultKind {
  * of a random kind on a random endpoint, applying to 1–3 requests. Deterministic for a given
  * `random` (a seeded generator).
  */
-export function planFaultMix(opts: { random: () => number; windowMs: number; count: number; endpoints: readonly EndpointName[] }): PlannedFault[] {
+export function planFaultMix(opts: { random: () => number; windowMs: number; count: number; endpoints: readonly SeedEndpointName[] }): PlannedFault[] {
   const { random, windowMs, count, endpoints } = opts;
   if (endpoints.length === 0) throw new RangeError('planFaultMix: no endpoints');
   const plan: PlannedFault[] = [];

@@ -20,6 +20,8 @@ export const DEV_OPTIONS = {
   'webhook-port': { type: 'string' },
   'no-demo': { type: 'boolean' },
   'metrics-port': { type: 'string' },
+  /** seed | cxone: which CXone API the worker speaks and the simulator serves (default CXONE_PROFILE, else seed). */
+  profile: { type: 'string' },
 } as const;
 
 export function port(name: string, raw: string | undefined, fallback: number): number {

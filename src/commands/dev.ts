@@ -15,10 +15,11 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { codecServerConfigFromEnv, devUiOrigins, startCodecServer, type CodecServerConfig, type RunningCodecServer } from '../codec-server';
 import { ConfigError } from '../config-error';
-import { CxoneClient, cxoneConfigFromEnv, type CxoneConfig } from '../cxone';
+import { createCxoneApi, profileFromEnv } from '../cxone/profiles';
+import { CXONE_DEMO_SIZE, runCxoneDemo } from '../demo/cxone-scenario';
 import { DEMO_SIZE, runDemo } from '../demo/scenario';
 import { renderSummary, type DemoRecord } from '../demo/summary';
-import { handoffSettingsFromEnv } from '../handoff-settings';
+import { handoffSettingsFromEnv, usesSimulator } from '../handoff-settings';
 import { createLogger } from '../log';
 import { SimControl, startSimulator } from '../sim';
 import { startStarter, starterConfigFromEnv } from '../starter';
@@ -102,14 +103,17 @@ export async function runDev(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: DEV_OPTIONS });
   // Every variable is checked before anything starts: a bad one stops here, named. Temporal's
   // address and namespace are the dev server's; the worker's tuning is read as `handoff worker` does.
-  const tenant = process.env.CXONE_BASE_URL ? cxoneConfigFromEnv() : undefined;
-  const settings = handoffSettingsFromEnv();
+  // --profile wins over CXONE_PROFILE; every reader below sees the profile chosen.
+  const env = { ...process.env, ...(values.profile !== undefined ? { CXONE_PROFILE: values.profile } : {}) };
+  const profile = profileFromEnv(env);
+  const tenant = usesSimulator(env) ? undefined : profile.configFromEnv(env);
+  const settings = handoffSettingsFromEnv(env);
   const temporalVariables = Object.fromEntries(
     (['HANDOFF_TASK_QUEUE', 'HANDOFF_RECONCILE_INTERVAL', 'HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND', 'HANDOFF_MAX_CACHED_WORKFLOWS'] as const).map((k) => [k, process.env[k]]),
   );
   const temporalEnv = temporalConfigFromEnv(temporalVariables);
   const webhookPort = port('--webhook-port', values['webhook-port'], Number(process.env.HANDOFF_WEBHOOK_PORT ?? 8080));
-  const starterEnv = { ...process.env, HANDOFF_WEBHOOK_PORT: String(webhookPort) };
+  const starterEnv = { ...env, HANDOFF_WEBHOOK_PORT: String(webhookPort) };
   starterConfigFromEnv(starterEnv, 'http://127.0.0.1');
   codecFromEnv();
   const codecConfig = codecServerConfigFromEnv();
@@ -134,17 +138,15 @@ export async function runDev(argv: string[]): Promise<number> {
     lifecycle.throwIfStopping();
     const server = await startServer({ ...values, 'ui-port': uiPort ? String(uiPort) : values['ui-port'] }, lifecycle, { uiCodecEndpoint: codecServer?.url });
     lifecycle.throwIfStopping();
-    let cxoneConfig: CxoneConfig;
+    let cxoneConfig: unknown = tenant;
     let control: SimControl | undefined;
-    if (tenant) {
-      cxoneConfig = tenant;
-    } else {
-      const sim = await startSimulator({ port: port('--sim-port', values['sim-port'], 8787), logger: logger.child({ component: 'sim' }) });
+    if (!tenant) {
+      const sim = await startSimulator({ port: port('--sim-port', values['sim-port'], 8787), profile: profile.name, logger: logger.child({ component: 'sim' }) });
       lifecycle.add(() => sim.close(), 'the simulator');
       control = new SimControl(sim.url);
-      cxoneConfig = { baseUrl: sim.url, clientId: 'cxone-handoff-dev', clientSecret: 'simulator-accepts-any-secret', tokenEndpoint: 'token', refreshBeforeExpiryMs: 300_000 };
+      cxoneConfig = profile.simulatorConfig(sim.url);
     }
-    const cxone = new CxoneClient({ ...cxoneConfig, logger: logger.child({ component: 'cxone' }), onResponse: observability.metrics.onCxoneResponse });
+    const cxone = createCxoneApi(profile, cxoneConfig, { settings, logger: logger.child({ component: 'cxone' }), onResponse: observability.metrics.onCxoneResponse });
     lifecycle.add(() => cxone.close(), 'the CXone client');
     const { taskQueue } = temporalEnv;
     // The one assembly `handoff worker` uses (log context, rate limit and cache size, metrics,
@@ -159,7 +161,8 @@ export async function runDev(argv: string[]): Promise<number> {
     const connection = await Connection.connect({ address: server.address });
     lifecycle.add(() => connection.close(), "the starter's Temporal connection");
     const client = new Client({ connection, namespace: server.namespace, dataConverter: encryption.dataConverter, interceptors: observability.tracing?.clientInterceptors });
-    const config = starterConfigFromEnv(starterEnv, cxoneConfig.baseUrl);
+    // The seed event stream is served next to the seed API; profile cxone has no such stream.
+    const config = starterConfigFromEnv(starterEnv, profile.name === 'seed' ? cxone.target : undefined);
     const starter = await startStarter({
       config,
       cxone,
@@ -177,11 +180,11 @@ export async function runDev(argv: string[]): Promise<number> {
       `\ncxone-handoff is up\n` +
         `  Temporal       ${server.address} (namespace ${server.namespace})\n` +
         (workflowsUrl ? `  Web UI         ${workflowsUrl}\n` : '') +
-        `  CXone          ${cxoneConfig.baseUrl}${control ? ' (simulator)' : ''}\n` +
+        `  CXone          ${cxone.target}${control ? ' (simulator)' : ''}, profile ${profile.name}\n` +
         `  Worker         task queue ${taskQueue}${observability.metricsServer ? `, metrics ${observability.metricsServer.url}/metrics` : ''}\n` +
         `  Reconciler     ${temporalEnv.reconcileInterval ? `every ${temporalEnv.reconcileInterval} (schedule ${RECONCILER_SCHEDULE_ID})` : 'off (HANDOFF_RECONCILE_INTERVAL=off)'}\n` +
         `  Webhook        ${starter.webhookUrl}/v1/handoffs\n` +
-        `  Event stream   ${config.streamEnabled ? config.streamUrl : 'off'}\n` +
+        `  Event stream   ${config.streamEnabled ? (config.streamUrl ?? 'the DFO event hub (discovered)') : 'off'}\n` +
         `  Encryption     AES-256-GCM, key ${encryption.codec.keyId} (${encryption.source})\n` +
         (codecServer ? `  Codec server   ${codecServer.url} (the Web UI decodes through it${codecConfig.token ? '; HANDOFF_CODEC_TOKEN is set, which the dev Web UI cannot send' : ''})\n` : ''),
     );
@@ -190,15 +193,22 @@ export async function runDev(argv: string[]): Promise<number> {
     if (control && !values['no-demo']) {
       // Stream events sent before the listener subscribes are not replayed: wait for it.
       for (let i = 0; i < 100 && starter.stream && starter.stream.status.subscriptions === 0; i += 1) await new Promise((r) => setTimeout(r, 100));
-      process.stdout.write(`\nDemo: ${DEMO_SIZE} escalations through the event stream and the webhook, some with injected faults…\n`);
       const secret = config.webhookSecret;
-      const records = await runDemo({
+      const demo = {
         control,
         temporal: client,
         webhookUrl: starter.webhookUrl,
-        sign: secret ? (body) => signBody(secret, body) : undefined,
-        onProgress: (finished, total) => process.stdout.write(progressLine(finished, total)),
-      });
+        sign: secret ? (body: string) => signBody(secret, body) : undefined,
+        onProgress: (finished: readonly DemoRecord[], total: number) => process.stdout.write(progressLine(finished, total)),
+      };
+      let records: DemoRecord[];
+      if (profile.name === 'cxone') {
+        process.stdout.write(`\nDemo: ${CXONE_DEMO_SIZE} escalations as a CXone Studio script posts them, on NICE's published API, some with injected faults…\n`);
+        records = await runCxoneDemo({ ...demo, taskQueue, capabilities: cxone.capabilities });
+      } else {
+        process.stdout.write(`\nDemo: ${DEMO_SIZE} escalations through the event stream and the webhook, some with injected faults…\n`);
+        records = await runDemo(demo);
+      }
       lost = records.filter((r) => r.lost).length;
       process.stdout.write(`\n${renderSummary(records)}\n`);
       if (workflowsUrl) process.stdout.write(`\nEvery handoff is in the Web UI: ${workflowsUrl}\n`);

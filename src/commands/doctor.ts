@@ -11,6 +11,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config-error';
 import { CxoneClient, cxoneConfigFromEnv } from '../cxone';
+import type { CxoneApi } from '../cxone/profile';
+import { createCxoneApi, profileFromEnv } from '../cxone/profiles';
+import { cxoneProfileSelected, handoffSettingsFromEnv, targetSkillIdFromEnv } from '../handoff-settings';
+import { checkSetup, renderSetupReport } from '../diagnostics/setup';
+import { starterConfigFromEnv } from '../starter/config';
 import { checkConversation, renderConversationReport } from '../diagnostics/conversation';
 import { checkPayload, readPayloadFile, renderPayloadReport } from '../diagnostics/payload';
 import { checkQueue, renderQueueReport, toQueueReport } from '../diagnostics/queue';
@@ -37,11 +42,12 @@ interface CheckSpec {
 
 /** Every check, in the order `doctor --help` lists them. */
 export const DOCTOR_CHECKS: Record<string, CheckSpec> = {
+  setup: { args: '[--queue <id>]…', summary: 'is CXone ready: sign-in and discovery, custom field definitions (cxone), the target and general skills/queues' },
   payload: { args: '<file.json|file.yaml>', summary: 'validate a Cognigy {transferContext} file; lists every problem' },
-  queue: { args: '<queueId>', summary: 'queue status (paused?), available vs total agents, wrap-up codes' },
-  simulate: { args: '<file.json|file.yaml>', summary: 'payload + queue check, then create a REAL interaction in the queue (seed 002)' },
-  conversation: { args: '<conversationId>', summary: 'why a handover failed: bot, handover messages, errors, context variables, agent' },
-  recent: { args: '[--since <ISO date>] [--limit N]', summary: 'recent voice conversations (default: the last 24 h), to pick one to analyse' },
+  queue: { args: '<queueId>', summary: 'queue status (paused?), available vs total agents, wrap-up codes (profile seed)' },
+  simulate: { args: '<file.json|file.yaml>', summary: 'payload + queue check, then create a REAL interaction in the queue (seed 002; profile seed)' },
+  conversation: { args: '<conversationId>', summary: 'why a handover failed: bot, handover messages, errors, context variables, agent (profile seed)' },
+  recent: { args: '[--since <ISO date>] [--limit N]', summary: 'recent voice conversations (default: the last 24 h), to pick one to analyse (profile seed)' },
   handoff: { args: '<interactionId|workflowId>', summary: 'explain one handoff from its Temporal workflow' },
 };
 
@@ -54,7 +60,8 @@ export function doctorUsage(): string {
     `usage: handoff doctor <check> [arguments] [--json]\n\nchecks:\n${lines.join('\n')}\n\n` +
     `--json prints one JSON object {ok, problems: [{severity, code, message, fix}], …} on stdout.\n` +
     `Exit status: 0 healthy, 1 a problem was found, 2 a usage or configuration error.\n` +
-    `CXone access: CXONE_BASE_URL, CXONE_CLIENT_ID, CXONE_CLIENT_SECRET (see README, Configuration).\n`
+    `CXone access: CXONE_PROFILE (seed|cxone); seed: CXONE_BASE_URL, CXONE_CLIENT_ID, CXONE_CLIENT_SECRET;\n` +
+    `cxone: CXONE_ISSUER, CXONE_ACCESS_KEY_ID/SECRET, CXONE_CLIENT_ID/SECRET (see README, Against a real tenant).\n`
   );
 }
 
@@ -63,7 +70,7 @@ function textStyle(): TextStyle {
   return { color: Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined && process.env.TERM !== 'dumb' };
 }
 
-type Options = { json?: boolean; since?: string; limit?: string };
+type Options = { json?: boolean; since?: string; limit?: string; queue?: string[] };
 
 /** Parse a check's arguments: exactly `positionals` positional arguments, only the known options. */
 function parseCheckArgs(check: string, argv: string[], positionals: number, withRecentOptions = false): { values: Options; positionals: string[] } {
@@ -76,6 +83,7 @@ function parseCheckArgs(check: string, argv: string[], positionals: number, with
       options: {
         json: { type: 'boolean' },
         ...(withRecentOptions ? { since: { type: 'string' }, limit: { type: 'string' } } : {}),
+        ...(check === 'setup' ? { queue: { type: 'string', multiple: true } } : {}),
       },
     });
   } catch (err) {
@@ -107,8 +115,29 @@ function requireId(name: string, value: string): string {
   return v;
 }
 
-/** A CXone client from CXONE_* (a bad variable throws a ConfigError naming it), closed after `fn`. */
-async function withCxone<T>(fn: (client: CxoneClient, baseUrl: string) => Promise<T>): Promise<T> {
+/** The profile's operations from CXONE_* (a bad variable throws a ConfigError naming it), closed after `fn`. */
+async function withApi<T>(fn: (api: CxoneApi) => Promise<T>): Promise<T> {
+  const profile = profileFromEnv();
+  const api = createCxoneApi(profile, profile.configFromEnv(process.env), { settings: handoffSettingsFromEnv() });
+  try {
+    return await fn(api);
+  } finally {
+    await api.close();
+  }
+}
+
+/** The queues handoffs route to, from the environment: the target and the general one (skills on profile cxone). */
+function routedQueues(): string[] {
+  const general = handoffSettingsFromEnv().defaultQueueId;
+  const target = cxoneProfileSelected(process.env) ? targetSkillIdFromEnv() : starterConfigFromEnv(process.env).targetQueueId;
+  return [...new Set([target, general])];
+}
+
+/** A CXone client of profile seed from CXONE_* (a bad variable throws a ConfigError naming it), closed after `fn`. */
+async function withCxone<T>(check: string, fn: (client: CxoneClient, baseUrl: string) => Promise<T>): Promise<T> {
+  if (cxoneProfileSelected(process.env)) {
+    throw new DoctorUsageError(check, `doctor ${check} reads the tutorials' API (profile seed); on CXONE_PROFILE=cxone use "handoff doctor setup" and "handoff doctor handoff"`);
+  }
   const config = cxoneConfigFromEnv();
   const client = new CxoneClient({ ...config });
   try {
@@ -125,6 +154,12 @@ interface Outcome {
 
 async function runCheck(check: string, argv: string[]): Promise<{ outcome: Outcome; json: boolean }> {
   switch (check) {
+    case 'setup': {
+      const { values } = parseCheckArgs(check, argv, 0);
+      const queues = values.queue?.length ? values.queue.map((q) => requireId('--queue', q)) : routedQueues();
+      const report = await withApi((api) => checkSetup(api, queues));
+      return { json: !!values.json, outcome: { report, text: (s) => renderSetupReport(report, s) } };
+    }
     case 'payload': {
       const { values, positionals } = parseCheckArgs(check, argv, 1);
       const report = checkPayload(await readPayloadFile(positionals[0] ?? ''));
@@ -133,7 +168,7 @@ async function runCheck(check: string, argv: string[]): Promise<{ outcome: Outco
     case 'queue': {
       const { values, positionals } = parseCheckArgs(check, argv, 1);
       const queueId = requireId('<queueId>', positionals[0] ?? '');
-      const report = await withCxone(async (client, baseUrl) => {
+      const report = await withCxone(check, async (client, baseUrl) => {
         const { health, problems } = await checkQueue(client, queueId);
         return toQueueReport(baseUrl, health, problems);
       });
@@ -143,13 +178,13 @@ async function runCheck(check: string, argv: string[]): Promise<{ outcome: Outco
       const { values, positionals } = parseCheckArgs(check, argv, 1);
       // The file is read before the environment is: a typo in its name needs no credentials to report.
       const doc = await readPayloadFile(positionals[0] ?? '');
-      const report = await withCxone((client, baseUrl) => runSimulation(client, baseUrl, doc));
+      const report = await withCxone(check, (client, baseUrl) => runSimulation(client, baseUrl, doc));
       return { json: !!values.json, outcome: { report, text: (s) => renderSimulateReport(report, s) } };
     }
     case 'conversation': {
       const { values, positionals } = parseCheckArgs(check, argv, 1);
       const conversationId = requireId('<conversationId>', positionals[0] ?? '');
-      const report = await withCxone((client, baseUrl) => checkConversation(client, baseUrl, conversationId));
+      const report = await withCxone(check, (client, baseUrl) => checkConversation(client, baseUrl, conversationId));
       return { json: !!values.json, outcome: { report, text: (s) => renderConversationReport(report, s) } };
     }
     case 'recent': {
@@ -157,7 +192,7 @@ async function runCheck(check: string, argv: string[]): Promise<{ outcome: Outco
       const until = new Date();
       const since = parseSince(values.since, until);
       const limit = parseLimit(values.limit);
-      const report = await withCxone((client, baseUrl) => listRecent(client, baseUrl, { since, until, limit }));
+      const report = await withCxone(check, (client, baseUrl) => listRecent(client, baseUrl, { since, until, limit }));
       return { json: !!values.json, outcome: { report, text: (s) => renderRecentReport(report, s) } };
     }
     default:

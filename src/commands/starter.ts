@@ -5,7 +5,8 @@
  * webhook port taken, Temporal unreachable) exits non-zero with one line.
  */
 import { Client } from '@temporalio/client';
-import { CxoneClient, cxoneConfigFromEnv } from '../cxone';
+import { createCxoneApi, profileFromEnv } from '../cxone/profiles';
+import { handoffSettingsFromEnv } from '../handoff-settings';
 import { createLogger } from '../log';
 import { tracingFromEnv, withHandoffContext } from '../observability';
 import { startStarter, starterConfigFromEnv } from '../starter';
@@ -16,14 +17,17 @@ import { serve } from './lifecycle';
 export async function runStarter(_argv: string[]): Promise<number> {
   // Every variable is validated before anything connects.
   const temporal = temporalConfigFromEnv();
-  const cxoneConfig = cxoneConfigFromEnv();
-  const config = starterConfigFromEnv(process.env, cxoneConfig.baseUrl);
+  const profile = profileFromEnv();
+  const cxoneConfig = profile.configFromEnv(process.env);
+  const settings = handoffSettingsFromEnv();
+  // The seed event stream is served next to the seed API; profile cxone has no such stream.
+  const config = starterConfigFromEnv(process.env, profile.name === 'seed' ? process.env.CXONE_BASE_URL?.trim() : undefined);
   const dataConverter = dataConverterFromEnv();
   const logger = withHandoffContext(createLogger({ fields: { component: 'starter' } }));
   return serve('starter', async (lifecycle) => {
     const tracing = tracingFromEnv(process.env, logger, 'cxone-handoff-starter');
     if (tracing) lifecycle.add(() => tracing.shutdown(), 'tracing');
-    const cxone = new CxoneClient({ ...cxoneConfig, logger });
+    const cxone = createCxoneApi(profile, cxoneConfig, { settings, logger });
     lifecycle.add(() => cxone.close(), 'the CXone client');
     logger.info('connecting to Temporal', { address: temporal.address, namespace: temporal.namespace });
     const connection = await connectClient(temporal);
@@ -40,6 +44,6 @@ export async function runStarter(_argv: string[]): Promise<number> {
       webUiBaseUrl: process.env.TEMPORAL_UI_URL,
     });
     lifecycle.add(() => running.close(), 'the webhook and the stream listener (in-flight requests)');
-    process.stdout.write(`handoff starter: webhook ${running.webhookUrl}/v1/handoffs, stream ${config.streamEnabled ? config.streamUrl : 'off'}\n`);
+    process.stdout.write(`handoff starter: webhook ${running.webhookUrl}/v1/handoffs, stream ${config.streamEnabled ? (config.streamUrl ?? 'the DFO event hub (discovered)') : 'off'}\n`);
   });
 }

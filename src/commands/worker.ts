@@ -4,7 +4,7 @@
  * start-up failure (a port taken, Temporal unreachable, search attributes missing) exits non-zero
  * before anything polls.
  */
-import { CxoneClient, cxoneConfigFromEnv } from '../cxone';
+import { createCxoneApi, profileFromEnv } from '../cxone/profiles';
 import { handoffSettingsFromEnv } from '../handoff-settings';
 import { createLogger } from '../log';
 import { startWorkerObservability, withHandoffContext } from '../observability';
@@ -16,7 +16,8 @@ import { serve } from './lifecycle';
 export async function runWorker(_argv: string[]): Promise<number> {
   // Validate every variable before connecting anywhere: a bad one stops here, named.
   const temporal = temporalConfigFromEnv();
-  const cxoneConfig = cxoneConfigFromEnv();
+  const profile = profileFromEnv();
+  const cxoneConfig = profile.configFromEnv(process.env);
   const settings = handoffSettingsFromEnv();
   const dataConverter = dataConverterFromEnv();
   const logger = withHandoffContext(createLogger({ fields: { component: 'worker', taskQueue: temporal.taskQueue } }));
@@ -24,7 +25,7 @@ export async function runWorker(_argv: string[]): Promise<number> {
     // Before the connection: installs the SDK Runtime (logs, SDK metrics), the metrics server, tracing.
     const observability = await startWorkerObservability({ logger });
     lifecycle.add(() => observability.close(), 'the metrics server and tracing');
-    const cxone = new CxoneClient({ ...cxoneConfig, logger, onResponse: observability.metrics.onCxoneResponse });
+    const cxone = createCxoneApi(profile, cxoneConfig, { settings, logger, onResponse: observability.metrics.onCxoneResponse });
     lifecycle.add(() => cxone.close(), 'the CXone client');
     await startHandoffWorker({ temporal, logger, observability, cxone, settings, dataConverter }, lifecycle);
   });

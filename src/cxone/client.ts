@@ -11,7 +11,7 @@ import { type Dispatcher } from 'undici';
 import { type z } from 'zod';
 import { silentLogger, type Logger } from '../log';
 import { TokenCache } from './auth';
-import { PROFILES, resolvePath, type EndpointName, type ProfileName } from './endpoints';
+import { SEED_PROFILE, resolvePath, type SeedEndpointName } from './endpoints';
 import { CxoneHttpError, CxoneSchemaError } from './errors';
 import { CxoneHttp, type CxoneResponseEvent, type TimeoutClass } from './http';
 import {
@@ -49,7 +49,6 @@ export interface CxoneClientOptions {
   clientSecret: string;
   /** Space-separated OAuth scopes; omitted from the token request when absent. */
   scope?: string;
-  profile?: ProfileName;
   /** `token` = /api/v2/oauth/token (seed 000, default); `tokenLegacy` = /oauth/token (seeds 001-004). */
   tokenEndpoint?: 'token' | 'tokenLegacy';
   refreshBeforeExpiryMs?: number;
@@ -93,7 +92,7 @@ export interface FetchAllMessagesResult {
 }
 
 interface Call<S extends z.ZodType> {
-  endpoint: EndpointName;
+  endpoint: SeedEndpointName;
   schema: S;
   params?: Record<string, string>;
   query?: Record<string, string | number | undefined>;
@@ -102,14 +101,14 @@ interface Call<S extends z.ZodType> {
   signal?: AbortSignal;
 }
 
-/** A CXone API client for one tenant (base URL + OAuth client). */
+/** The client of profile `seed` (the tutorials' API) for one tenant (base URL + OAuth client); profiles/seed.ts maps the product's operations onto it. */
 export class CxoneClient {
   /** The API base URL, e.g. https://api-us-east-1.aws.cxone.com. */
   readonly baseUrl: string;
   /** The OAuth client id (not a secret). */
   readonly clientId: string;
-  /** The endpoint profile in use. */
-  readonly profile: ProfileName;
+  /** The endpoint profile it speaks. */
+  readonly profile = 'seed' as const;
   readonly #http: CxoneHttp;
   readonly #tokens: TokenCache;
 
@@ -118,12 +117,10 @@ export class CxoneClient {
     if (!opts.clientSecret) throw new TypeError('CxoneClient: clientSecret is required');
     this.baseUrl = opts.baseUrl;
     this.clientId = opts.clientId;
-    this.profile = opts.profile ?? 'seed';
     const logger = opts.logger ?? silentLogger;
     const { clientSecret } = opts;
     this.#http = new CxoneHttp({
       baseUrl: opts.baseUrl,
-      profile: this.profile,
       dispatcher: opts.dispatcher,
       timeoutsMs: opts.timeoutsMs,
       onResponse: opts.onResponse,
@@ -186,7 +183,7 @@ export class CxoneClient {
         throw new CxoneSchemaError({
           endpoint: 'listMessages',
           method: 'GET',
-          path: resolvePath(PROFILES[this.profile].listMessages, { interactionId }),
+          path: resolvePath(SEED_PROFILE.listMessages, { interactionId }),
           status: 200,
           issues: [{ field: 'nextPageToken', code: 'custom', message: `expected a new cursor, got one already followed (page ${pages})` }],
         });

@@ -6,8 +6,10 @@
  * Profile `seed` is the shape of the five tutorials in shared/seeds/.
  */
 
-/** Every operation the product performs against CXone. */
-export type EndpointName =
+import type { CxoneEndpointName } from './profiles/cxone-endpoints';
+
+/** Every call of profile `seed` (the tutorials' API). */
+export type SeedEndpointName =
   | 'token'
   | 'tokenLegacy'
   | 'getInteraction'
@@ -26,10 +28,18 @@ export type EndpointName =
   | 'getConversation'
   | 'eventStream';
 
+/** Every call any profile makes (error contexts, metrics labels). */
+export type EndpointName = SeedEndpointName | CxoneEndpointName;
+
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export interface EndpointSpec {
   method: HttpMethod;
+  /**
+   * Which base URL the path hangs off: `api` (the one CXONE_BASE_URL of profile seed, the default),
+   * or for profile cxone `issuer` / `iss` / `dfo` / `acd` (see profiles/cxone-endpoints.ts).
+   */
+  base?: 'api' | 'issuer' | 'iss' | 'dfo' | 'acd';
   /** Path template; `{name}` segments are filled from params and URL-encoded. */
   path: string;
   /** Which seed uses it: the reference for its request and response shape. */
@@ -40,7 +50,7 @@ export interface EndpointSpec {
   mutating: boolean;
 }
 
-export type EndpointProfile = Record<EndpointName, EndpointSpec>;
+export type EndpointProfile = Record<SeedEndpointName, EndpointSpec>;
 
 export const SEED_PROFILE: EndpointProfile = {
   token: { method: 'POST', path: '/api/v2/oauth/token', seed: '000', timeout: 'token', mutating: false },
@@ -63,8 +73,10 @@ export const SEED_PROFILE: EndpointProfile = {
   eventStream: { method: 'GET', path: '/interaction/v1/events', seed: '001', timeout: 'read', mutating: false },
 };
 
+/** The endpoint tables by profile (the profiles themselves: profiles/index.ts). */
 export const PROFILES = { seed: SEED_PROFILE } as const;
-export type ProfileName = keyof typeof PROFILES;
+/** Every API profile the product speaks: `CXONE_PROFILE`. */
+export type ProfileName = 'seed' | 'cxone';
 
 /**
  * Fill a path template; every parameter is URL-encoded into exactly one segment. A missing or empty

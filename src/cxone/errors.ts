@@ -48,7 +48,7 @@ function correlationSuffix(correlationId: string | undefined): string {
 
 /** CXone answered with a non-2xx status. */
 export class CxoneHttpError extends Error {
-  override readonly name = 'CxoneHttpError';
+  override readonly name: string = 'CxoneHttpError';
   readonly status: number;
   readonly endpoint: EndpointName;
   readonly method: string;
@@ -150,6 +150,15 @@ export function parseRetryAfter(header: string | undefined, now: number = Date.n
   return Math.max(0, at - now);
 }
 
+/**
+ * An ApplicationFailure of `type` as the catalogue says it behaves (retryable, benign): for a
+ * profile that decides a failure without an HTTP status of its own (a contact already closed, a
+ * transfer CXone accepted but never carried out).
+ */
+export function catalogueFailure(type: CxoneFailureType, message: string, details: CxoneFailureDetails): ApplicationFailure {
+  return failure(type, message, details);
+}
+
 function failure(
   type: CxoneFailureType,
   message: string,
@@ -179,7 +188,8 @@ function failure(
 export function toApplicationFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof CxoneHttpError) {
-    const type = failureTypeForStatus(err.status);
+    // A refused token request (profile cxone answers 400 invalid_grant for a wrong key) is an auth failure whatever its status.
+    const type = err.name === 'CxoneAuthError' ? CxoneFailure.Unauthorized : failureTypeForStatus(err.status);
     const details: CxoneFailureDetails = {
       status: err.status,
       endpoint: err.endpoint,

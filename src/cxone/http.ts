@@ -1,5 +1,6 @@
 /**
- * The low-level CXone HTTP layer: one keep-alive undici pool per base URL, a per-call timeout,
+ * The low-level CXone HTTP layer: keep-alive undici pools (one per origin: profile cxone talks to
+ * the issuer, the API host and perhaps a separate DFO host), a per-call timeout,
  * correlation ids, and the turn of every answer into either a schema-checked value or one of the
  * errors in `errors.ts`.
  *
@@ -9,10 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Pool, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { type z } from 'zod';
 import { silentLogger, type Logger } from '../log';
-import { PROFILES, resolvePath, type EndpointName, type EndpointProfile, type EndpointSpec, type ProfileName } from './endpoints';
+import { SEED_PROFILE, resolvePath, type EndpointName, type EndpointSpec } from './endpoints';
 import { CxoneHttpError, CxoneNetworkError, CxoneSchemaError, parseRetryAfter, type CxoneSchemaIssue } from './errors';
 
 /** Timeout class of an endpoint (see `EndpointSpec.timeout`). */
@@ -39,8 +40,10 @@ export interface CxoneResponseEvent {
 
 /** Options of {@link CxoneHttp}. */
 export interface CxoneHttpOptions {
+  /** The base of endpoints whose `base` is `api` (profile seed); others name theirs per request. */
   baseUrl: string;
-  profile?: ProfileName;
+  /** The endpoint table (default: profile seed's). */
+  endpoints?: Readonly<Partial<Record<EndpointName, EndpointSpec>>>;
   /** Injected dispatcher (undici MockAgent in unit tests); not closed by close(). */
   dispatcher?: Dispatcher;
   /** Override some timeout classes (tests; a slower tenant). */
@@ -63,9 +66,23 @@ export interface CxoneHttpRequest<S extends z.ZodType> {
   /** Form-urlencoded body (the token request). */
   form?: Record<string, string | undefined>;
   bearerToken?: string;
+  /** HTTP Basic client authentication (profile cxone's token request); never logged. */
+  basicAuth?: { user: string; password: string };
+  /** The base URL for this call (a discovered host); default: the constructor's `baseUrl`. */
+  baseUrl?: string;
+  /** An absolute URL instead of base + path (a token endpoint named by discovery). */
+  url?: string;
   /** Sent as Idempotency-Key on mutating endpoints only. */
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** Filled in when the answer arrives: CXone's trace id (`x-trace-id`) and the status. */
+  meta?: { traceId?: string; status?: number };
+}
+
+function httpUrl(value: string): URL {
+  const url = new URL(value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`CXone base URL must be http(s), got ${url.protocol}`);
+  return url;
 }
 
 function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
@@ -91,9 +108,8 @@ function toIssues(error: z.ZodError): CxoneSchemaIssue[] {
 
 /** The undici layer of the CXone client: owns the connection pool for one base URL. */
 export class CxoneHttp {
-  readonly #origin: string;
-  readonly #basePath: string;
-  readonly #profile: EndpointProfile;
+  readonly #baseUrl: string;
+  readonly #endpoints: Readonly<Partial<Record<EndpointName, EndpointSpec>>>;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
   #closed = false;
@@ -103,15 +119,12 @@ export class CxoneHttp {
   readonly #secrets: () => readonly string[];
 
   constructor(opts: CxoneHttpOptions) {
-    const url = new URL(opts.baseUrl);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`CXone base URL must be http(s), got ${url.protocol}`);
-    this.#origin = url.origin;
-    // A base URL with a path prefix (a gateway, a tenant route) is prepended to every endpoint.
-    this.#basePath = url.pathname.replace(/\/+$/, '');
-    this.#profile = PROFILES[opts.profile ?? 'seed'];
+    httpUrl(opts.baseUrl);
+    this.#baseUrl = opts.baseUrl;
+    this.#endpoints = opts.endpoints ?? SEED_PROFILE;
     this.#ownsDispatcher = !opts.dispatcher;
-    // Bounded pool: a burst of handoffs queues on 64 warm keep-alive sockets instead of opening hundreds.
-    this.#dispatcher = opts.dispatcher ?? new Pool(this.#origin, { connections: 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
+    // Bounded pools: a burst of handoffs queues on 64 warm keep-alive sockets per origin instead of opening hundreds.
+    this.#dispatcher = opts.dispatcher ?? new Agent({ connections: 64, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });
     this.#timeouts = { ...TIMEOUTS_MS, ...opts.timeoutsMs };
     this.#onResponse = opts.onResponse;
     this.#logger = opts.logger ?? silentLogger;
@@ -120,8 +133,12 @@ export class CxoneHttp {
 
   /** Send one request; resolves to the schema's output for a 2xx, throws a CxoneError otherwise. */
   async request<S extends z.ZodType>(req: CxoneHttpRequest<S>): Promise<z.output<S>> {
-    const spec = this.#profile[req.endpoint];
-    const path = this.#basePath + resolvePath(spec, req.params);
+    const spec = this.#endpoints[req.endpoint];
+    if (!spec) throw new TypeError(`CXone endpoint ${req.endpoint} is not in this profile's table`);
+    // A base URL with a path prefix (a gateway, a tenant route, /dfo/3.0) is prepended to the endpoint's path.
+    const target = httpUrl(req.url ?? req.baseUrl ?? this.#baseUrl);
+    const origin = target.origin;
+    const path = req.url ? target.pathname : target.pathname.replace(/\/+$/, '') + resolvePath(spec, req.params);
     const correlationId = randomUUID();
     const timeoutMs = this.#timeouts[spec.timeout];
     const timeoutSignal = AbortSignal.timeout(timeoutMs);
@@ -139,17 +156,22 @@ export class CxoneHttp {
       body = JSON.stringify(req.json);
     }
     if (req.bearerToken) headers.authorization = `Bearer ${req.bearerToken}`;
+    else if (req.basicAuth) headers.authorization = `Basic ${Buffer.from(`${req.basicAuth.user}:${req.basicAuth.password}`).toString('base64')}`;
     if (spec.mutating && req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
 
-    const secrets = req.bearerToken ? [...this.#secrets(), req.bearerToken] : this.#secrets();
+    const secrets = [...this.#secrets(), ...(req.bearerToken ? [req.bearerToken] : []), ...(req.basicAuth ? [req.basicAuth.password] : [])];
     const started = performance.now();
     let status: number | undefined;
     let serverCorrelationId: string | undefined;
     let errorCode: string | undefined;
     try {
-      const res = await this.#dispatcher.request({ origin: this.#origin, path: path + queryString(req.query), method: spec.method, headers, body, signal });
+      const res = await this.#dispatcher.request({ origin, path: path + queryString(req.query), method: spec.method, headers, body, signal });
       status = res.statusCode;
       serverCorrelationId = headerValue(res.headers, 'x-correlation-id');
+      if (req.meta) {
+        req.meta.status = status;
+        req.meta.traceId = headerValue(res.headers, 'x-trace-id');
+      }
       const text = await res.body.text();
       const ctx = { endpoint: req.endpoint, method: spec.method, path, correlationId: serverCorrelationId ?? correlationId };
 

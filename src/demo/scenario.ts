@@ -155,7 +155,7 @@ function cognigyPayload(interactionId: string, conversationId: string) {
   };
 }
 
-async function postWebhook(opts: DemoOptions, payload: unknown, times: number): Promise<void> {
+export async function postWebhook(opts: DemoOptions, payload: unknown, times: number): Promise<void> {
   const body = JSON.stringify(payload);
   for (let i = 0; i < times; i += 1) {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
@@ -166,7 +166,7 @@ async function postWebhook(opts: DemoOptions, payload: unknown, times: number): 
 }
 
 /** Until the handoff reports it waits in queue (its status query). */
-async function untilWaiting(opts: DemoOptions, interactionId: string): Promise<void> {
+export async function untilWaiting(opts: DemoOptions, interactionId: string): Promise<void> {
   const handle = opts.temporal.workflow.getHandle(handoffWorkflowId(interactionId));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -178,7 +178,7 @@ async function untilWaiting(opts: DemoOptions, interactionId: string): Promise<v
 }
 
 /** Wait for the workflow to exist (the stream path is asynchronous), then for its result. */
-async function awaitHandoff(opts: DemoOptions, interactionId: string): Promise<BotHandoffResult> {
+export async function awaitHandoff(opts: DemoOptions, interactionId: string): Promise<BotHandoffResult> {
   const deadline = Date.now() + (opts.handoffTimeoutMs ?? 90_000);
   const handle = opts.temporal.workflow.getHandle(handoffWorkflowId(interactionId));
   for (;;) {

@@ -4,7 +4,8 @@
  */
 export interface DemoRecord {
   interactionId: string;
-  via: 'stream' | 'webhook' | 'cognigy';
+  /** The door: the seed stream, the webhook (seed 000 / Cognigy / Studio bodies), or a direct start with options no door sends. */
+  via: 'stream' | 'webhook' | 'cognigy' | 'studio' | 'workflow';
   scenario: string;
   outcome?: string;
   fallbackAction?: string;
@@ -26,6 +27,19 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
+function doors(records: readonly DemoRecord[]): string {
+  const count = (f: (r: DemoRecord) => boolean) => records.filter(f).length;
+  const parts = [
+    [count((r) => r.via === 'stream'), 'from the stream'],
+    [count((r) => r.via !== 'stream' && r.via !== 'workflow'), 'from the webhook'],
+    [count((r) => r.via === 'workflow'), 'started directly'],
+  ] as const;
+  return parts
+    .filter(([n], i) => n > 0 || i < 2)
+    .map(([n, what]) => `${n} ${what}`)
+    .join(', ');
+}
+
 /** The summary block printed after the demo. */
 export function renderSummary(records: readonly DemoRecord[]): string {
   const done = records.filter((r) => !r.lost);
@@ -43,7 +57,7 @@ export function renderSummary(records: readonly DemoRecord[]): string {
   rows.push(['lost', '—', String(lost.length)]);
   const latencies = done.map((r) => r.latencyMs ?? 0);
   const lines = [
-    `Handoffs: ${records.length} (${records.filter((r) => r.via === 'stream').length} from the stream, ${records.filter((r) => r.via !== 'stream').length} from the webhook)`,
+    `Handoffs: ${records.length} (${doors(records)})`,
     '',
     table(rows),
     '',

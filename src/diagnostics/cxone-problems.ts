@@ -4,11 +4,11 @@
  * unknown queue, the status-specific hints of seed 002's simulation) and hand everything else
  * here. Pure; the messages come from the error catalogue, which already bounds and redacts bodies.
  */
-import { CxoneHttpError, CxoneNetworkError, CxoneSchemaError, type EndpointName } from '../cxone';
+import { CxoneHttpError, CxoneNetworkError, CxoneSchemaError, type SeedEndpointName } from '../cxone';
 import type { Problem } from './report';
 
 /** The OAuth scope each endpoint the doctor calls needs (seeds 002 and 004). */
-export const REQUIRED_SCOPE: Partial<Record<EndpointName, string>> = {
+export const REQUIRED_SCOPE: Partial<Record<SeedEndpointName, string>> = {
   getQueue: 'routing:queue:view',
   listQueueAgents: 'agent:view',
   createInteraction: 'interaction:initiate',
@@ -58,7 +58,7 @@ export function problemFromCxoneError(err: unknown, what: string): Problem {
       fix: 'Check CXONE_CLIENT_ID and CXONE_CLIENT_SECRET, and CXONE_TOKEN_ENDPOINT (token = /api/v2/oauth/token, tokenLegacy = /oauth/token).',
     };
   }
-  const scope = REQUIRED_SCOPE[err.endpoint];
+  const scope = REQUIRED_SCOPE[err.endpoint as SeedEndpointName];
   switch (err.status) {
     case 401:
       return {

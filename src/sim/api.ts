@@ -4,7 +4,7 @@
  * simulator can never drift from what the client calls.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { SEED_PROFILE, type EndpointName } from '../cxone/endpoints';
+import { SEED_PROFILE, type SeedEndpointName } from '../cxone/endpoints';
 import { analyticsHandlers } from './api-analytics';
 import { interactionHandlers } from './api-interactions';
 import { routingHandlers } from './api-routing';
@@ -19,12 +19,12 @@ export function apiRoutes(core: SimCore): RouteDef[] {
   const { chatPage, ...routing } = routingHandlers(core);
   // Typed as the full endpoint set: adding an endpoint to SEED_PROFILE fails to compile until
   // the simulator serves it.
-  const handlers: Record<Exclude<EndpointName, 'token' | 'tokenLegacy' | 'eventStream'>, Handler> = {
+  const handlers: Record<Exclude<SeedEndpointName, 'token' | 'tokenLegacy' | 'eventStream'>, Handler> = {
     ...interactionHandlers(core),
     ...routing,
     ...analyticsHandlers(core),
   };
-  const endpoint = (name: EndpointName, handler: Handler, auth = true): RouteDef => ({
+  const endpoint = (name: SeedEndpointName, handler: Handler, auth = true): RouteDef => ({
     method: SEED_PROFILE[name].method,
     path: SEED_PROFILE[name].path,
     handler,
@@ -71,7 +71,8 @@ function tokenError(status: number, error: string, description: string): Handler
   return { status, body: { error, error_description: description, message: description }, headers: { 'Cache-Control': 'no-store' } };
 }
 
-function basicCredentials(headers: IncomingHttpHeaders): { id: string; secret: string } | undefined {
+/** HTTP Basic client credentials (RFC 6749 §2.3.1: each part form-encoded before base64), if sent. */
+export function basicCredentials(headers: IncomingHttpHeaders): { id: string; secret: string } | undefined {
   const m = /^Basic\s+(\S+)$/i.exec(headers.authorization ?? '');
   if (!m?.[1]) return undefined;
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');

@@ -1,12 +1,23 @@
 /**
  * A typed client for the simulator's control API (`/_sim/...`), for tests, the demo and
  * benchmarks. It uses global fetch and nothing else from the simulator, so it also drives a
- * simulator running in another process (`handoff sim`).
+ * simulator running in another process (`handoff sim`). The methods of one profile answer 404
+ * on the other (see each method).
  */
 import type {
   ActiveFault,
+  ContactRateLimitSpec,
+  CreatedCxoneContact,
   CreatedInteraction,
   CreateInteractionInput,
+  CxoneContactInput,
+  CxoneSimConfig,
+  CxoneSimState,
+  CxoneSkillSpec,
+  CxoneSkillState,
+  DfoContact,
+  EventHubSpec,
+  EventHubState,
   FaultSpec,
   JournalEntry,
   JournalFilter,
@@ -18,25 +29,11 @@ import type {
   SimInteractionState,
   SimState,
   UpdateInteractionInput,
+  VoiceContactState,
 } from './types';
 
 /** The control API's wire types, re-exported so users need only this module. */
-export type {
-  ActiveFault,
-  CreatedInteraction,
-  CreateInteractionInput,
-  FaultSpec,
-  JournalEntry,
-  JournalFilter,
-  QueueSpec,
-  QueueState,
-  RateLimitSpec,
-  SimConfig,
-  SimEvent,
-  SimInteractionState,
-  SimState,
-  UpdateInteractionInput,
-};
+export type * from './types';
 
 /** Drives one simulator's control API; every method throws an Error naming the call on a non-2xx. */
 export class SimControl {
@@ -85,8 +82,8 @@ export class SimControl {
     return this.call('DELETE', '/faults');
   }
 
-  /** Set the token-bucket rate limit over `/api/v2` calls; `null` turns it off. */
-  setRateLimit(limit: RateLimitSpec | null): Promise<{ rateLimit: Required<RateLimitSpec> | null }> {
+  /** Set the token-bucket rate limit over API calls (token and discovery endpoints excepted); `null` turns it off. */
+  setRateLimit(limit: RateLimitSpec | null): Promise<{ rateLimit: (RateLimitSpec & { burst: number }) | null }> {
     return this.call('POST', '/rate-limit', limit);
   }
 
@@ -109,19 +106,60 @@ export class SimControl {
     return this.call('GET', `/journal${qs ? `?${qs}` : ''}`);
   }
 
-  /** Interactions (with transfers, holds, messages, context), queues, guests and more. */
+  /** Profile `seed`: interactions (with transfers, holds, messages, context), queues, guests and more. */
   state(): Promise<SimState> {
     return this.call('GET', '/state');
   }
 
-  /** Invalidate every issued token: the next API call with one gets 401. */
-  revokeTokens(): Promise<{ revoked: number }> {
-    return this.call('POST', '/tokens/revoke');
+  /**
+   * Invalidate every issued access token: the next API call with one gets 401. Profile `cxone`:
+   * `refreshTokens: true` revokes the refresh tokens too (the refresh grant then answers `invalid_grant`).
+   */
+  revokeTokens(options: { refreshTokens?: boolean } = {}): Promise<{ revoked: number; revokedRefreshTokens?: number }> {
+    return this.call('POST', '/tokens/revoke', options);
   }
 
   /** Change runtime settings; answers the whole config. */
   config(update: Partial<SimConfig>): Promise<SimConfig> {
     return this.call('POST', '/config', update);
+  }
+
+  /** Profile `cxone`: contacts (with messages and routing requests), voice contacts, skills, callbacks, signals and more. */
+  cxoneState(): Promise<CxoneSimState> {
+    return this.call('GET', '/state');
+  }
+
+  /** Profile `cxone`: change runtime settings (delays, elevation, token lifetime); answers them all. */
+  cxoneConfig(update: Partial<CxoneSimConfig>): Promise<CxoneSimConfig> {
+    return this.call('POST', '/config', update);
+  }
+
+  /** Profile `cxone`: create a digital contact (open, owned by the bot) or a voice contact (for the signal endpoint). */
+  createContact(input: CxoneContactInput = {}): Promise<CreatedCxoneContact> {
+    return this.call('POST', '/contacts', input);
+  }
+
+  /**
+   * Profile `cxone`: the customer leaves. A digital contact (by contact number) is closed, with
+   * `CaseStatusChanged` (and `AgentContactEnded` if an agent held it); a voice contact (by contact id) ends.
+   */
+  closeContact(contactNumberOrVoiceContactId: string): Promise<DfoContact | VoiceContactState> {
+    return this.call('POST', `/contacts/${encodeURIComponent(contactNumberOrVoiceContactId)}/close`);
+  }
+
+  /** Profile `cxone`: create a skill or change its agents; contacts waiting for it are then assigned if it can. */
+  setSkill(skill: CxoneSkillSpec): Promise<CxoneSkillState> {
+    return this.call('POST', '/skills', skill);
+  }
+
+  /** Profile `cxone`: event-hub faults (lose or delay events, drop every socket, send `"RATE_LIMIT_EXCEEDED"`). */
+  eventHub(spec: EventHubSpec): Promise<EventHubState> {
+    return this.call('POST', '/event-hub', spec);
+  }
+
+  /** Profile `cxone`: the per-contact rate limit on DFO mutations (default burst 250, 17/min); `null` turns it off. */
+  setContactRateLimit(limit: ContactRateLimitSpec | null): Promise<{ contactRateLimit: ContactRateLimitSpec | null }> {
+    return this.call('POST', '/contact-rate-limit', limit);
   }
 
   /** Kill every stream connection abruptly (clients see close code 1006). */

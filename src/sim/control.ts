@@ -53,16 +53,36 @@ const configInput = z.object({
   agentAssignDelayMs: z.number().min(0).optional(),
 });
 
-/** The control API's route table. */
-export function controlRoutes(core: SimCore): RouteDef[] {
-  const route = (method: RouteDef['method'], path: string, handler: (ctx: RequestContext) => HandlerResult): RouteDef => ({
-    method,
-    path: `/_sim${path}`,
-    handler,
-    auth: false,
-    rateLimited: false,
-  });
+/** A control-API route: `path` is relative to `/_sim`; no auth, no rate limit. */
+export function controlRoute(method: RouteDef['method'], path: string, handler: (ctx: RequestContext) => HandlerResult): RouteDef {
+  return { method, path: `/_sim${path}`, handler, auth: false, rateLimited: false };
+}
+
+/** The control routes every profile shares: faults, the rate limit, latency and the journal. */
+export function harnessRoutes(core: SimCore): RouteDef[] {
+  const route = controlRoute;
   return [
+    route('GET', '/faults', () => ok({ faults: core.faults.list() })),
+    route('POST', '/faults', (ctx) => ok({ id: core.faults.add(check(faultSpecSchema, ctx.body) as FaultSpec) }, 201)),
+    route('DELETE', '/faults', () => ok({ cleared: core.faults.clear() })),
+    route('POST', '/rate-limit', (ctx) => setRateLimit(core, ctx)),
+    route('POST', '/latency', (ctx) => {
+      core.latencyMs = check(latencyInput, ctx.body).ms;
+      return ok({ ms: core.latencyMs });
+    }),
+    route('GET', '/journal', (ctx) => {
+      const path = ctx.query.get('path');
+      const method = ctx.query.get('method');
+      return ok({ entries: core.journal.list({ ...(path ? { path } : {}), ...(method ? { method } : {}) }) });
+    }),
+  ];
+}
+
+/** The control API's route table of profile `seed`. */
+export function controlRoutes(core: SimCore): RouteDef[] {
+  const route = controlRoute;
+  return [
+    ...harnessRoutes(core),
     route('GET', '/health', () => ok({ ok: true, url: core.baseUrl, streamConnections: core.hub.connections })),
     route('POST', '/reset', () => {
       core.reset();
@@ -72,20 +92,7 @@ export function controlRoutes(core: SimCore): RouteDef[] {
     route('POST', '/interactions', (ctx) => createInteraction(core, ctx)),
     route('PATCH', '/interactions/{interactionId}', (ctx) => updateInteraction(core, ctx)),
     route('POST', '/interactions/{interactionId}/leave', (ctx) => leaveInteraction(core, ctx)),
-    route('GET', '/faults', () => ok({ faults: core.faults.list() })),
-    route('POST', '/faults', (ctx) => ok({ id: core.faults.add(check(faultSpecSchema, ctx.body) as FaultSpec) }, 201)),
-    route('DELETE', '/faults', () => ok({ cleared: core.faults.clear() })),
-    route('POST', '/rate-limit', (ctx) => setRateLimit(core, ctx)),
-    route('POST', '/latency', (ctx) => {
-      core.latencyMs = check(latencyInput, ctx.body).ms;
-      return ok({ ms: core.latencyMs });
-    }),
     route('POST', '/queues', (ctx) => upsertQueue(core, ctx)),
-    route('GET', '/journal', (ctx) => {
-      const path = ctx.query.get('path');
-      const method = ctx.query.get('method');
-      return ok({ entries: core.journal.list({ ...(path ? { path } : {}), ...(method ? { method } : {}) }) });
-    }),
     route('GET', '/state', () => ok(snapshot(core))),
     route('POST', '/tokens/revoke', () => ok({ revoked: core.tokens.revokeAll() })),
     route('GET', '/config', () => ok(core.config)),
@@ -159,9 +166,9 @@ function setRateLimit(core: SimCore, ctx: RequestContext): HandlerResult {
     core.rateLimit = null;
     return ok({ rateLimit: null });
   }
-  const spec = check(rateLimitSchema, ctx.body);
-  core.rateLimit = spec.requestsPerSecond === 0 ? null : new TokenBucket(spec.requestsPerSecond, spec.burst);
-  return ok({ rateLimit: core.rateLimit?.spec() ?? null });
+  const { retryAfterSeconds, ...spec } = check(rateLimitSchema, ctx.body);
+  core.rateLimit = spec.requestsPerSecond === 0 ? null : { bucket: new TokenBucket(spec.requestsPerSecond, spec.burst), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) };
+  return ok({ rateLimit: core.rateLimit ? { ...core.rateLimit.bucket.spec(), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) } : null });
 }
 
 function upsertQueue(core: SimCore, ctx: RequestContext): HandlerResult {
@@ -186,6 +193,7 @@ function snapshot(core: SimCore): SimState {
   };
 }
 
-function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+/** `o` without its `undefined` fields (so a partial update leaves those fields as they are). */
+export function stripUndefined<T extends object>(o: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 }

@@ -4,7 +4,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { silentLogger, type Logger } from '../log';
-import { FaultRegistry, type TokenBucket } from './faults';
+import { FaultRegistry, type RateLimit } from './faults';
 import { createFixtureWorld } from './fixtures';
 import { IdempotencyStore, Journal } from './journal';
 import { AgentRouter } from './routing';
@@ -27,7 +27,7 @@ export interface SimCoreOptions {
 export class SimCore {
   world: World = createFixtureWorld();
   config: SimConfig;
-  rateLimit: TokenBucket | null = null;
+  rateLimit: RateLimit | null = null;
   latencyMs = 0;
   /** `http://127.0.0.1:PORT`, known once the server listens (guest session URLs use it). */
   baseUrl = '';

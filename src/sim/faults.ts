@@ -36,6 +36,7 @@ export const faultSpecSchema = z
     delayMs: z.number().min(0).max(600_000).optional(),
     dropConnection: z.boolean().optional(),
     body: z.unknown().optional(),
+    applyFirst: z.boolean().optional(),
   })
   .refine((f) => f.status !== undefined || f.dropConnection === true || (f.delayMs ?? 0) > 0, {
     message: 'a fault needs a status, dropConnection: true or a delayMs > 0',
@@ -101,7 +102,14 @@ export function faultRetryAfter(spec: FaultSpec, now = Date.now()): string | und
 export const rateLimitSchema = z.object({
   requestsPerSecond: z.number().min(0),
   burst: z.number().int().min(1).optional(),
+  retryAfterSeconds: z.number().int().min(0).optional(),
 });
+
+/** The global rate limit in force: its bucket, and the `Retry-After` its 429 carries if the knob gave one. */
+export interface RateLimit {
+  bucket: TokenBucket;
+  retryAfterSeconds?: number;
+}
 
 /** A classic token bucket: `burst` calls at once, refilled at `requestsPerSecond`. */
 export class TokenBucket {
@@ -131,7 +139,7 @@ export class TokenBucket {
   }
 
   /** The settings, as the control API reports them. */
-  spec(): Required<RateLimitSpec> {
+  spec(): Required<Omit<RateLimitSpec, 'retryAfterSeconds'>> {
     return { requestsPerSecond: this.requestsPerSecond, burst: this.burst };
   }
 }

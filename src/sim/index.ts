@@ -1,16 +1,21 @@
 /**
  * The CXone simulator: a faithful stand-in for the seed API (HTTP and the WebSocket event stream)
  * for the demo, tests and benchmarks, with a control API under `/_sim/` to inject faults and
- * inspect what happened. See ARCHITECTURE.md, "Simulator".
+ * inspect what happened. See ARCHITECTURE.md, "Simulator". Profile `cxone` speaks NICE CXone's
+ * published APIs instead (auth, DFO, ACD, the event hub; see cxone/profile.ts).
  */
 import type { AddressInfo } from 'node:net';
-import { SEED_PROFILE } from '../cxone/endpoints';
 import type { Logger } from '../log';
 import { SimCore } from './core';
+import { cxoneProfile, DEFAULT_ACD_VERSIONS } from './cxone/profile';
+import { seedProfile } from './profile';
 import { createSimServer } from './server';
+import type { SimProfileName } from './types';
 
 /** The typed control-API client, re-exported for convenience. */
 export { SimControl } from './control-client';
+/** Profile `cxone`'s tenant and fixture ids. */
+export { CXONE_FIXTURE, SIM_TENANT_ID } from './cxone/fixtures';
 /** The control API's wire types. */
 export type * from './types';
 
@@ -26,17 +31,30 @@ export interface SimulatorOptions {
   clientId?: string;
   /** Only this client secret is accepted when set; any otherwise. */
   clientSecret?: string;
-  /** Delay before an agent joins a transferred interaction; default 2000. */
+  /** Delay before an agent joins a transferred interaction (profile `cxone`: takes a routed contact); default 2000. */
   agentAssignDelayMs?: number;
+  /** Which API to speak; default `seed`. */
+  profile?: SimProfileName;
+  /** Profile `cxone`: only this access key id is accepted by the password grant when set; any otherwise. */
+  accessKeyId?: string;
+  /** Profile `cxone`: only this access key secret is accepted by the password grant when set; any otherwise. */
+  accessKeySecret?: string;
+  /** Profile `cxone`: delay before `CaseToRoutingQueueAssignmentChanged` follows an accepted routing change; default 50. */
+  routingEventDelayMs?: number;
+  /** Profile `cxone`: whether an outbound message may create a contact by elevation; default true. */
+  elevation?: boolean;
+  /** Profile `cxone`: the `NN` of `/inContactAPI/services/vNN.0` served; default 12, 23, 25, 30, 31, 33, 34. */
+  acdVersions?: number[];
   /** Default: silent. */
   logger?: Logger;
 }
 
 /** A started simulator. */
 export interface RunningSimulator {
-  /** Base URL of the API and the control API, e.g. `http://127.0.0.1:PORT`. */
+  profile: SimProfileName;
+  /** Base URL of the API and the control API, e.g. `http://127.0.0.1:PORT` (profile `cxone`: also the issuer). */
   url: string;
-  /** The event stream, e.g. `ws://127.0.0.1:PORT/interaction/v1/events`. */
+  /** The event socket, e.g. `ws://127.0.0.1:PORT/interaction/v1/events` (profile `cxone`: `…/event-hub`). */
   wsUrl: string;
   port: number;
   /** Stop: closes the HTTP server, every WebSocket and every pending timer. */
@@ -52,7 +70,17 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     ...(opts.clientSecret !== undefined ? { clientSecret: opts.clientSecret } : {}),
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
-  const server = createSimServer(core);
+  const profile =
+    opts.profile === 'cxone'
+      ? cxoneProfile(core, {
+          ...(opts.accessKeyId !== undefined ? { accessKeyId: opts.accessKeyId } : {}),
+          ...(opts.accessKeySecret !== undefined ? { accessKeySecret: opts.accessKeySecret } : {}),
+          acdVersions: opts.acdVersions ?? DEFAULT_ACD_VERSIONS,
+          routingEventDelayMs: opts.routingEventDelayMs ?? 50,
+          elevation: opts.elevation ?? true,
+        })
+      : seedProfile(core);
+  const server = createSimServer(core, profile);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => {
@@ -65,7 +93,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   const advertised = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `http://${advertised}:${port}`;
   core.baseUrl = url;
-  core.logger.info('sim listening', { url });
+  core.logger.info('sim listening', { url, profile: profile.name });
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -73,6 +101,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       core.lifetime.abort();
       core.router.clear();
       await core.hub.close();
+      await profile.close?.();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Idle keep-alive sockets would hold close() open for seconds; nobody needs them now.
@@ -83,5 +112,5 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     return closing;
   };
 
-  return { url, wsUrl: `ws://${advertised}:${port}${SEED_PROFILE.eventStream.path}`, port, close };
+  return { profile: profile.name, url, wsUrl: `ws://${advertised}:${port}${profile.eventPath}`, port, close };
 }

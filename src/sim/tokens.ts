@@ -16,11 +16,10 @@ export class TokenStore {
   private readonly tokens = new Map<string, IssuedToken>();
   private issuedTotal = 0;
 
-  /** Issue a token valid for `lifetimeSeconds`. */
-  issue(lifetimeSeconds: number): string {
+  /** Issue a token valid for `lifetimeSeconds`: a random opaque string unless the caller minted one (a JWT). */
+  issue(lifetimeSeconds: number, token = randomBytes(24).toString('base64url')): string {
     // Expired tokens are only needed to say "expired" instead of "unknown"; prune when it grows.
     if (this.tokens.size > 10_000) this.prune();
-    const token = randomBytes(24).toString('base64url');
     this.tokens.set(token, { expiresAt: Date.now() + lifetimeSeconds * 1000 });
     this.issuedTotal += 1;
     return token;

@@ -4,6 +4,9 @@
  * without pulling in the server.
  */
 
+/** Which API a simulator speaks: the tutorials' `/api/v2` (`seed`) or NICE CXone's published APIs (`cxone`). */
+export type SimProfileName = 'seed' | 'cxone';
+
 /** Who wrote a history message, as seed 001 reads it. */
 export type MessageAuthor = 'customer' | 'bot' | 'agent';
 
@@ -40,6 +43,14 @@ export interface FaultSpec {
   dropConnection?: boolean;
   /** JSON body to answer with instead of the default `{error, message, correlationId}`. */
   body?: unknown;
+  /**
+   * `true`: the request is first handled normally (its effect lands and is journaled, with the
+   * status it really got in `appliedStatus`), then the fault's `delayMs`, `status` or
+   * `dropConnection` replaces the answer: how a test says "the call succeeded but the response was
+   * lost (or slow)". A delay-only fault then delays the real answer. Default `false`: the fault
+   * answers instead of the handler, which never runs. An event-socket upgrade ignores it.
+   */
+  applyFirst?: boolean;
 }
 
 /** A registered fault with its id and remaining count (`null` = unlimited). */
@@ -48,11 +59,16 @@ export interface ActiveFault extends FaultSpec {
   remaining: number | null;
 }
 
-/** Token-bucket rate limit over the `/api/v2` calls (token endpoints excepted). */
+/** Token-bucket rate limit over the API calls (token and discovery endpoints excepted). */
 export interface RateLimitSpec {
   requestsPerSecond: number;
   /** Bucket size: how many calls may arrive at once; default `ceil(requestsPerSecond)`. */
   burst?: number;
+  /**
+   * `Retry-After` (seconds) every 429 of this limit carries. Absent: profile `seed` sends the
+   * seconds until a call is allowed again, profile `cxone` sends none (real CXone sends none).
+   */
+  retryAfterSeconds?: number;
 }
 
 /** `POST /_sim/queues` input: create a queue or update the given fields of an existing one. */
@@ -95,6 +111,16 @@ export interface JournalEntry {
   fault: boolean;
   /** The `Retry-After` header answered (a 429 of the rate limit or a fault), verbatim. */
   retryAfter?: string;
+  /** An `applyFirst` fault replaced the answer: the status the request was really handled with. */
+  appliedStatus?: number;
+  /** Profile `cxone`: the query string's parameters. */
+  query?: Record<string, string>;
+  /** Profile `cxone`: the request headers that decide how it is answered. */
+  headers?: { accept?: string; contentType?: string; authScheme?: 'Bearer' | 'Basic' };
+  /** Profile `cxone`: the parsed request body (never for the token endpoint: see `grantType`). */
+  body?: unknown;
+  /** Profile `cxone`, token endpoint only: the `grant_type` asked for (the body holds secrets). */
+  grantType?: string;
 }
 
 /** `GET /_sim/journal` filters: `path` exact or prefix with a trailing `*`, `method` exact. */
@@ -238,3 +264,6 @@ export interface SimEvent {
   eventType: string;
   [field: string]: unknown;
 }
+
+/** Profile `cxone`'s wire types (contacts, skills, events, its control API). */
+export type * from './cxone/types';

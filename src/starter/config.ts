@@ -4,13 +4,18 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../config-error';
-import { routingIdSchema, routingProblem, skillGroupIdSchema, usesSimulator, type RoutingOptions, type RoutingVariable } from '../handoff-settings';
+import { cxoneProfileSelected, routingIdSchema, routingProblem, skillGroupIdSchema, targetSkillIdFromEnv, usesSimulator, type RoutingOptions, type RoutingVariable } from '../handoff-settings';
 
 export interface StarterConfig {
   webhookHost: string;
   webhookPort: number;
   /** HMAC secret for X-Handoff-Signature; unsigned requests are accepted when unset. */
   webhookSecret?: string;
+  /**
+   * A bearer token accepted instead of the signature (HANDOFF_WEBHOOK_TOKEN): a CXone Studio REST
+   * action can send a header but cannot compute an HMAC.
+   */
+  webhookToken?: string;
   webhookBodyLimitBytes: number;
   /** Minimum intent score for a seed-000 escalation (HANDOFF_INTENT_THRESHOLD). */
   intentThreshold: number;
@@ -36,6 +41,7 @@ const starterEnv = (simulator: boolean) => z.object({
   HANDOFF_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
   HANDOFF_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HANDOFF_WEBHOOK_SECRET: z.string().min(16).optional(),
+  HANDOFF_WEBHOOK_TOKEN: z.string().min(32).max(512).regex(/^[\x21-\x7e]+$/).optional(),
   HANDOFF_WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
   HANDOFF_INTENT_THRESHOLD: num(0, 1).default(0.75),
   HANDOFF_CONFIDENCE_THRESHOLD: num(0, 1).default(0.35),
@@ -49,6 +55,7 @@ const EXPECTED: Record<string, string> = {
   HANDOFF_WEBHOOK_HOST: 'an interface to bind, e.g. 127.0.0.1 or 0.0.0.0',
   HANDOFF_WEBHOOK_PORT: 'a TCP port (default 8080)',
   HANDOFF_WEBHOOK_SECRET: 'a shared secret of at least 16 characters',
+  HANDOFF_WEBHOOK_TOKEN: 'a bearer token of 32 to 512 printable characters, no spaces',
   HANDOFF_WEBHOOK_BODY_LIMIT_BYTES: 'a size in bytes between 1024 and 52428800',
   HANDOFF_INTENT_THRESHOLD: 'a number between 0 and 1 (default 0.75)',
   HANDOFF_CONFIDENCE_THRESHOLD: 'a number between 0 and 1 (default 0.35)',
@@ -71,18 +78,22 @@ export function streamUrlFor(baseUrl: string, path: string): string {
  */
 export function starterConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cxoneBaseUrl?: string, streamPath = '/interaction/v1/events', { simulator = usesSimulator(env) }: RoutingOptions = {}): StarterConfig {
   const raw = Object.fromEntries(Object.keys(EXPECTED).map((k) => [k, env[k]?.trim() || undefined]));
-  const parsed = starterEnv(simulator).safeParse(raw);
+  // Profile cxone routes by skill (HANDOFF_TARGET_SKILL_ID): the seed's queue variables do not apply.
+  const bySkill = cxoneProfileSelected(env);
+  const parsed = starterEnv(simulator || bySkill).safeParse(raw);
   if (!parsed.success) {
     const variable = String(parsed.error.issues[0]?.path[0]);
     if (variable === 'HANDOFF_TARGET_QUEUE_ID' || variable === 'HANDOFF_TARGET_SKILL_GROUP_ID') {
       throw new ConfigError(variable, routingProblem(variable as RoutingVariable, EXPECTED[variable]!, raw[variable] === undefined));
     }
-    // Never echo the value: HANDOFF_WEBHOOK_SECRET is one of these.
+    // Never echo the value: HANDOFF_WEBHOOK_SECRET and HANDOFF_WEBHOOK_TOKEN are among these.
     throw new ConfigError(variable, `${variable} is invalid: expected ${EXPECTED[variable] ?? 'a valid value'}`);
   }
   const e = parsed.data;
   let streamUrl: string | undefined;
   const streamEnabled = e.CXONE_STREAM_URL !== 'off';
+  // Profile cxone's event hub URL is discovered (GET /dfo/3.0/event-hub-url): on unless "off".
+  const discovered = bySkill && streamEnabled && !e.CXONE_STREAM_URL;
   if (streamEnabled) {
     if (e.CXONE_STREAM_URL) {
       if (!/^wss?:\/\/[^\s]+$/.test(e.CXONE_STREAM_URL)) throw new ConfigError('CXONE_STREAM_URL', `CXONE_STREAM_URL is invalid: expected ${EXPECTED.CXONE_STREAM_URL}`);
@@ -95,13 +106,14 @@ export function starterConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cxone
     webhookHost: e.HANDOFF_WEBHOOK_HOST,
     webhookPort: e.HANDOFF_WEBHOOK_PORT,
     webhookSecret: e.HANDOFF_WEBHOOK_SECRET,
+    webhookToken: e.HANDOFF_WEBHOOK_TOKEN,
     webhookBodyLimitBytes: e.HANDOFF_WEBHOOK_BODY_LIMIT_BYTES,
     intentThreshold: e.HANDOFF_INTENT_THRESHOLD,
     confidenceThreshold: e.HANDOFF_CONFIDENCE_THRESHOLD,
     streamUrl,
-    streamEnabled: streamEnabled && streamUrl !== undefined,
-    targetQueueId: e.HANDOFF_TARGET_QUEUE_ID,
-    targetSkillGroupId: e.HANDOFF_TARGET_SKILL_GROUP_ID,
+    streamEnabled: streamEnabled && (streamUrl !== undefined || discovered),
+    targetQueueId: bySkill ? targetSkillIdFromEnv(env, { simulator }) : e.HANDOFF_TARGET_QUEUE_ID,
+    targetSkillGroupId: bySkill ? undefined : e.HANDOFF_TARGET_SKILL_GROUP_ID,
     ivrDeadlineMs: e.HANDOFF_IVR_DEADLINE_MS,
   };
 }

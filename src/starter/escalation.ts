@@ -1,9 +1,12 @@
 /**
- * The two escalation payloads the webhook accepts, validated and mapped to `BotHandoffInput`:
+ * The three escalation payloads the webhook accepts, validated and mapped to `BotHandoffInput`:
  *
  * - seed 000's bot escalation `{interactionId, conversationId, queueId, skillGroupId, intentScore,
  *   conversationHistory, guestMetadata}`, refused below the intent threshold;
- * - a Cognigy voicebot handover `{transferContext: {...}}`, checked with seed 002's rules.
+ * - a Cognigy voicebot handover `{transferContext: {...}}`, checked with seed 002's rules;
+ * - a CXone Studio REST-action body `{contactNumber, skillId, reason?, botConfidence?, language?,
+ *   phoneNumber?, contactId?, channel?}` (profile cxone): the handoff is keyed by the DFO contact
+ *   number, so Studio's automatic retries land on the same workflow id.
  *
  * Pure (no I/O), so every rule is unit-tested without a server. Every problem is reported at once:
  * a bot integrator fixing a payload should not have to discover the problems one request at a time.
@@ -14,7 +17,7 @@ import { boundedString, BotHandoffInputSchema, channelSchema, guestSchema, idSch
 import { guestProblem, HISTORY_CONTENT_MAX_LENGTH, HISTORY_FIELD_MAX_LENGTH, HISTORY_MAX_BYTES, HISTORY_MAX_ENTRIES, historyBytesMessage, idMessage, isId, jsonBytes, NAME_MAX_LENGTH } from './limits';
 
 /** Which door an escalation came through; the `source` label of the starter's metrics. */
-export type EscalationSource = 'webhook' | 'cognigy';
+export type EscalationSource = 'webhook' | 'cognigy' | 'studio';
 
 /** Seed 001's condensed history entry, or the chat-completion `{role, content}` form bots emit. */
 const HistoryItemSchema = z.object({
@@ -51,6 +54,60 @@ export const Seed000EscalationSchema = z.object({
 
 /** A seed-000 escalation that passed `Seed000EscalationSchema`. */
 export type Seed000Escalation = z.infer<typeof Seed000EscalationSchema>;
+
+/** Whole-number ids as Studio sends them: a JSON number or a string of digits (script variables are strings). */
+const digits = (field: string, max: number) =>
+  z
+    .union([z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d+$/, `'${field}' must be a whole number`)])
+    .transform(String)
+    .refine((v) => v.length <= max && /^[1-9]\d*$/.test(v), `'${field}' must be a whole number of at most ${max} digits`);
+
+/**
+ * The body a CXone Studio script's REST API action posts (README, "Against a real tenant"). The
+ * contact number is the DFO contact's (`127035285501`), distinct from the ACD `contactId` and the
+ * DFO `interactionId`; `reason` is one of the trigger kinds or the bot's own words. A voice call
+ * (`channel: "voice"`) is identified by its ACD `contactId` (the contact running the script) and
+ * needs no contact number.
+ */
+export const StudioEscalationSchema = z
+  .strictObject({
+    contactNumber: digits('contactNumber', 20).optional(),
+    skillId: digits('skillId', 12),
+    reason: boundedString('reason', 200).min(1).optional(),
+    botConfidence: z.number().min(0).max(1).optional(),
+    language: boundedString('language', 35).regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "'language' must be a language tag like en-US").optional(),
+    phoneNumber: boundedString('phoneNumber', 16).regex(/^\+[1-9]\d{1,14}$/, "'phoneNumber' must be an E.164 number like +15551234567").optional(),
+    contactId: digits('contactId', 20).optional(),
+    channel: z.enum(['digital', 'voice']).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.channel === 'voice' && !e.contactId) ctx.addIssue({ code: 'custom', path: ['contactId'], message: "'contactId' is required for a voice call: the ACD contact running the Studio script" });
+    if (e.channel !== 'voice' && !e.contactNumber) ctx.addIssue({ code: 'custom', path: ['contactNumber'], message: "'contactNumber' is required: the DFO contact number of the digital conversation" });
+  });
+
+export type StudioEscalation = z.infer<typeof StudioEscalationSchema>;
+
+const TRIGGER_KINDS = new Set(['intent', 'low_confidence', 'user_request']);
+
+/** A Studio escalation as the workflow input: keyed by the contact number (a voice call: its ACD contact id), routed to the skill. */
+export function studioToInput(e: StudioEscalation): BotHandoffInput {
+  const kind = e.reason && TRIGGER_KINDS.has(e.reason) ? (e.reason as 'intent' | 'low_confidence' | 'user_request') : 'intent';
+  const key = e.channel === 'voice' ? e.contactId! : e.contactNumber!;
+  return {
+    interactionId: key,
+    conversationId: key,
+    channel: e.channel ?? 'digital',
+    trigger: { kind, ...(e.botConfidence !== undefined ? { score: e.botConfidence } : {}) },
+    target: { queueId: e.skillId },
+    guest: {
+      source: 'studio',
+      ...(e.language ? { language: e.language } : {}),
+      ...(e.reason && !TRIGGER_KINDS.has(e.reason) ? { reason: e.reason } : {}),
+      ...(e.phoneNumber ? { phoneNumber: e.phoneNumber } : {}),
+      ...(e.contactId ? { contactId: e.contactId } : {}),
+    },
+  };
+}
 
 /** A Cognigy `transferContext` that passed `validateTransferContext`. */
 export interface TransferContext {
@@ -208,6 +265,13 @@ function finalCheck(source: EscalationSource, input: BotHandoffInput): ParsedEsc
 export function parseEscalation(body: unknown, { intentThreshold }: { intentThreshold: number }): ParsedEscalation {
   if (!isObject(body)) {
     return { kind: 'invalid', source: 'webhook', issues: [{ path: '(root)', message: 'expected a JSON object' }] };
+  }
+
+  if ('contactNumber' in body || 'skillId' in body) {
+    // Studio decided to escalate (its script branched on the bot's payload): no threshold here.
+    const parsed = StudioEscalationSchema.safeParse(body);
+    if (!parsed.success) return { kind: 'invalid', source: 'studio', issues: toIssues(parsed.error) };
+    return finalCheck('studio', studioToInput(parsed.data));
   }
 
   if ('transferContext' in body) {

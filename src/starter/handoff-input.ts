@@ -86,6 +86,18 @@ export const BotHandoffInputSchema = z.object({
     .max(HISTORY_MAX_ENTRIES, `'history' must have at most ${HISTORY_MAX_ENTRIES} entries`)
     .refine((h) => jsonBytes(h) <= HISTORY_MAX_BYTES, historyBytesMessage('history'))
     .optional(),
+  capabilities: z
+    .object({
+      hold: z.boolean().optional(),
+      idempotencyKey: z.boolean().optional(),
+      retryAfter: z.enum(['reliable', 'unreliable']).optional(),
+      confirmsTransfer: z.boolean().optional(),
+      guestSessions: z.boolean().optional(),
+      callbacks: z.boolean().optional(),
+      voiceEscalation: z.literal('signal').optional(),
+      contactUpdatesPerMinute: z.number().positive().max(100_000).optional(),
+    })
+    .optional(),
   options: z
     .object({
       retryAfterBudgetSeconds: z.number().int().min(0).max(3600).optional(),

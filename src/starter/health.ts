@@ -4,20 +4,21 @@
  *
  *   temporal  the frontend answers `GetSystemInfo` (a deadline on the gRPC call)
  *   cxone     an authenticated read really answers: the token (cached or fetched) and
- *             `GET` of the target queue. Any HTTP answer but a 5xx or a 401/403 counts as up (a 404
+ *             the target queue's health (seed: the queue and its agents; cxone: the skill's activity). Any HTTP answer but a 5xx or a 401/403 counts as up (a 404
  *             says CXone is there); the result is kept for `cacheMs` so load-balancer probes do not
  *             become CXone traffic.
  *   stream    reported (connected / reconnecting), not judged: the webhook works without it.
  */
 import type { Client } from '@temporalio/client';
-import { CxoneHttpError, type CxoneClient } from '../cxone';
+import { CxoneHttpError } from '../cxone';
+import type { CxoneApi } from '../cxone/profile';
 import type { StreamListener } from './stream';
 import type { WebhookHealth } from './webhook';
 
 export interface StarterHealthOptions {
   temporal: Pick<Client, 'withDeadline' | 'workflowService'>;
-  cxone: Pick<CxoneClient, 'getQueue'>;
-  /** The queue read as CXone's probe (HANDOFF_TARGET_QUEUE_ID). */
+  cxone: Pick<CxoneApi, 'queueHealth'>;
+  /** The queue read as CXone's probe (HANDOFF_TARGET_QUEUE_ID; profile cxone: the target skill). */
   probeQueueId: string;
   stream?: Pick<StreamListener, 'status'>;
   /** Per dependency; default 2 s. */
@@ -54,7 +55,7 @@ export function createStarterHealth(opts: StarterHealthOptions): () => Promise<W
     if (cached && now() - cached.at < cacheMs) return cached.problem;
     let problem: string | undefined;
     try {
-      await opts.cxone.getQueue({ queueId: opts.probeQueueId, signal: AbortSignal.timeout(timeoutMs) });
+      await opts.cxone.queueHealth({ queueId: opts.probeQueueId }, { signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       problem = cxoneProblem(err);
     }

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { CxoneClient } from '../cxone';
+import type { CxoneApi } from '../cxone/profile';
 import type { Logger } from '../log';
 import { listenFailure } from '../startup-error';
 import type { StarterConfig } from './config';
@@ -12,13 +13,15 @@ import { createIvrChannelSwitcher } from './ivr';
 import { createStarterMetrics, type StarterMetrics } from './metrics';
 import { createHandoffStarter, type HandoffStarter } from './start-handoff';
 import type { StreamListener } from './stream';
+import { createEventHubStarter } from './event-hub';
 import { createStreamStarter } from './stream-starter';
 import { createStarterHealth } from './health';
 import { buildWebhook } from './webhook';
 
 export interface StarterOptions {
   config: StarterConfig;
-  cxone: CxoneClient;
+  /** The profile's operations; profile seed's carries its client, whose event stream the listener reads. */
+  cxone: CxoneApi & { client?: CxoneClient };
   temporal: Client;
   namespace: string;
   taskQueue: string;
@@ -43,14 +46,30 @@ export interface RunningStarter {
 export async function startStarter(opts: StarterOptions): Promise<RunningStarter> {
   const { config, cxone, temporal, logger } = opts;
   const metrics = createStarterMetrics();
-  const starter = createHandoffStarter({ client: temporal, taskQueue: opts.taskQueue, logger, metrics });
+  const starter = createHandoffStarter({ client: temporal, taskQueue: opts.taskQueue, logger, metrics, capabilities: cxone.capabilities });
 
-  const stream = config.streamEnabled
-    ? createStreamStarter({ config, cxone, starter, metrics, logger, listener: opts.streamBackoff ? { backoff: opts.streamBackoff } : undefined })
-    : undefined;
+  const listener = opts.streamBackoff ? { backoff: opts.streamBackoff } : undefined;
+  // Seed: its interaction stream (triggers and routing); cxone: the DFO event hub (routing only —
+  // Studio decides to escalate and posts to the webhook).
+  const stream = !config.streamEnabled
+    ? undefined
+    : cxone.eventHub
+      ? createEventHubStarter({ eventHub: cxone.eventHub, starter, metrics, logger, url: config.streamUrl, listener })
+      : cxone.client
+        ? createStreamStarter({ config, cxone: cxone.client, starter, metrics, logger, listener })
+        : undefined;
 
   const health = createStarterHealth({ temporal, cxone, probeQueueId: config.targetQueueId, stream });
-  const ivr = createIvrChannelSwitcher({ client: temporal, taskQueue: opts.taskQueue, deadlineMs: config.ivrDeadlineMs, logger: logger.child({ component: 'ivr' }), metrics });
+  const ivr = createIvrChannelSwitcher({
+    client: temporal,
+    taskQueue: opts.taskQueue,
+    deadlineMs: config.ivrDeadlineMs,
+    logger: logger.child({ component: 'ivr' }),
+    metrics,
+    ...(cxone.capabilities.guestSessions
+      ? {}
+      : { unsupported: `profile ${cxone.profile} cannot create web messaging guest sessions: keep the caller on voice (the IVR → messaging switch by contact elevation is not available yet)` }),
+  });
   const app = buildWebhook({
     starter,
     metrics,

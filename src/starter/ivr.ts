@@ -95,7 +95,7 @@ export function ivrWorkflowId(request: IvrHandoffRequest): string {
 }
 
 /** Why a switch gave no session URL: what the IVR flow branches on. */
-export type IvrErrorReason = 'bad_request' | 'forbidden' | 'rate_limited' | 'cxone_unavailable' | 'timeout' | 'temporal_unavailable';
+export type IvrErrorReason = 'bad_request' | 'forbidden' | 'rate_limited' | 'cxone_unavailable' | 'timeout' | 'temporal_unavailable' | 'channel_switch_unsupported';
 
 /** The reason of each IvrFailure type: the inverse of the catalogue's IVR_FAILURE_OF_REASON. */
 const REASON_OF = Object.fromEntries(Object.entries(IVR_FAILURE_OF_REASON).map(([reason, type]) => [type, reason])) as Record<IvrFailureType, IvrErrorReason>;
@@ -107,6 +107,7 @@ const STATUS_OF: Record<IvrErrorReason, number> = {
   cxone_unavailable: 502,
   timeout: 504,
   temporal_unavailable: 503,
+  channel_switch_unsupported: 501,
 };
 
 /** How one switch request ended. */
@@ -128,6 +129,11 @@ export interface IvrChannelSwitcherOptions {
   metrics?: StarterMetrics;
   /** How long starting (or joining) the switch may take (default DEFAULT_START_TIMEOUT_MS): Temporal down is said fast. */
   startTimeoutMs?: number;
+  /**
+   * Why this deployment's CXone cannot switch a caller to web messaging (profile cxone has no guest
+   * sessions): every request is answered `501 channel_switch_unsupported` with it, nothing started.
+   */
+  unsupported?: string;
 }
 
 function isIvrFailureType(type: string | undefined | null): type is IvrFailureType {
@@ -135,11 +141,13 @@ function isIvrFailureType(type: string | undefined | null): type is IvrFailureTy
 }
 
 /** Start (or join) the switch and wait for its result, within the deadline. */
-export function createIvrChannelSwitcher({ client, taskQueue, deadlineMs, logger, metrics, startTimeoutMs = DEFAULT_START_TIMEOUT_MS }: IvrChannelSwitcherOptions): IvrChannelSwitcher {
+export function createIvrChannelSwitcher({ client, taskQueue, deadlineMs, logger, metrics, startTimeoutMs = DEFAULT_START_TIMEOUT_MS, unsupported }: IvrChannelSwitcherOptions): IvrChannelSwitcher {
   const startWithinMs = Math.min(startTimeoutMs, deadlineMs);
   return {
     async switchChannel(request) {
       const workflowId = ivrWorkflowId(request);
+      // Never a made-up session URL: a reason the Studio script can branch on (keep the caller on voice).
+      if (unsupported) return { ok: false, workflowId, reason: 'channel_switch_unsupported', message: unsupported };
       const log = logger.child({ workflowId });
       const deadlineAt = Date.now() + deadlineMs;
       let timer: NodeJS.Timeout | undefined;

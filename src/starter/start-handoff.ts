@@ -27,6 +27,7 @@ import {
 } from '../../workflows/definitions';
 import type { StarterMetrics } from './metrics';
 import type { RoutingEvent } from './trigger';
+import type { ProfileCapabilities } from '../cxone/profile';
 
 /** `agentId` of the signal when the event named no agent (CXone always does; a hand-made event may not). */
 export const UNKNOWN_AGENT_ID = 'unknown';
@@ -89,13 +90,15 @@ export interface HandoffStarterOptions {
   taskQueue: string;
   logger: Logger;
   metrics?: StarterMetrics;
+  /** What the profile's CXone can do, carried in every input (the workflow reads them, never a profile name). */
+  capabilities?: ProfileCapabilities;
   /** See the module comment; defaults DEFAULT_DUPLICATE_WINDOW_MS and DEFAULT_START_TIMEOUT_MS. */
   duplicateWindowMs?: number;
   startTimeoutMs?: number;
   now?: () => number;
 }
 
-export function createHandoffStarter({ client, taskQueue, logger, metrics, duplicateWindowMs = DEFAULT_DUPLICATE_WINDOW_MS, startTimeoutMs = DEFAULT_START_TIMEOUT_MS, now = Date.now }: HandoffStarterOptions): HandoffStarter {
+export function createHandoffStarter({ client, taskQueue, logger, metrics, capabilities, duplicateWindowMs = DEFAULT_DUPLICATE_WINDOW_MS, startTimeoutMs = DEFAULT_START_TIMEOUT_MS, now = Date.now }: HandoffStarterOptions): HandoffStarter {
   /** One Temporal call, bounded: a deadline on the gRPC call stops the SDK's retries too. */
   const bounded = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -117,7 +120,7 @@ export function createHandoffStarter({ client, taskQueue, logger, metrics, dupli
       const startRun = async (reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') => {
         try {
           const handle = await bounded('start the handoff', () =>
-            client.workflow.start('botHandoff', { taskQueue, workflowId, args: [input], workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: reuse }),
+            client.workflow.start('botHandoff', { taskQueue, workflowId, args: [capabilities && !input.capabilities ? { ...input, capabilities } : input], workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: reuse }),
           );
           metrics?.workflowsStarted.inc({ source });
           return handle.firstExecutionRunId;

@@ -1,11 +1,14 @@
 /**
- * The CXone interaction event stream listener (seed 001, step 1).
+ * The CXone event stream listener: the seed's interaction stream (seed 001, step 1) or, with
+ * `EVENT_HUB_PROTOCOL`, real CXone's DFO event hub (CXONE-API.md §2).
  *
- * Each connection: take a FRESH token, open the socket, `{"action":"authenticate","token"}` and wait
- * for `{"type":"authenticated"}`, `{"action":"subscribe","topic":"interactions"}` and wait for
- * `{"type":"subscribed"}`, then hand every event to `onEvent`. Anything that goes wrong on the way
+ * Each connection: take a FRESH token, open the socket and run the protocol's handshake — seed:
+ * `{"action":"authenticate","token"}` → `{"type":"authenticated"}`, `{"action":"subscribe","topic":
+ * "interactions"}` → `{"type":"subscribed"}`; event hub: `{"action":"register","payload":{"token"}}`
+ * → `"authorized"` — then hand every event to `onEvent`. Anything that goes wrong on the way
  * (refused token, error frame, close, silence) closes the socket and reconnects after an
- * exponential backoff with full jitter; the attempt count resets once a subscription succeeds.
+ * exponential backoff with full jitter; the attempt count resets once a handshake succeeds. A
+ * protocol may ask for a longer pause (the event hub's `RATE_LIMIT_EXCEEDED`).
  *
  * The listener never dies on its input: a frame that is not a JSON object is logged and skipped,
  * and an `onEvent` rejection is logged. Events are handed over concurrently, so a slow handler (a
@@ -25,10 +28,100 @@ export const CLOSE_UNAUTHORIZED = 4001;
 /** How much of a bad frame a log line quotes: enough to recognise it, never a whole payload. */
 export const FRAME_EXCERPT_CHARS = 200;
 
+/** What the protocol makes of a frame received during the handshake. */
+export type HandshakeStep =
+  | { send: unknown }
+  | { ready: true }
+  | { refused: string; tokenRejected: boolean }
+  /** Not part of the handshake: ignored (no event can come before it completes). */
+  | undefined;
+
+/** One connection's conversation with the server, besides the events themselves. */
+export interface StreamProtocolSession {
+  /** The first frame, sent once the socket is open (it carries the token). */
+  hello(token: string): unknown;
+  handshake(frame: unknown): HandshakeStep;
+  /**
+   * After the handshake: the name of a control frame (`error` is logged as a warning), or
+   * undefined for an event. Only JSON objects reach `onEvent`.
+   */
+  control(frame: unknown): string | undefined;
+  /** An application heartbeat to send every `intervalMs` while connected (the event hub's). */
+  heartbeat?: { frame: unknown; intervalMs: number };
+  /** A frame that asks the client to go away for a while: reconnect after this many ms. */
+  backoffMs?(frame: unknown): number | undefined;
+  /** Where the handshake is (named when it times out). */
+  state?(): string;
+}
+
+/** A stream protocol: a fresh session per connection. */
+export interface StreamProtocol {
+  name: string;
+  session(): StreamProtocolSession;
+}
+
+/** Seed 001's stream: authenticate, then subscribe to `interactions`. */
+export const SEED_STREAM_PROTOCOL: StreamProtocol = {
+  name: 'seed',
+  session() {
+    let phase: 'authenticating' | 'subscribing' = 'authenticating';
+    const typeOf = (f: unknown) => {
+      if (typeof f !== 'object' || f === null || Array.isArray(f)) return undefined;
+      const r = f as Record<string, unknown>;
+      return r.eventType === undefined && typeof r.type === 'string' && CONTROL_TYPES.has(r.type) ? r.type : undefined;
+    };
+    return {
+      hello: (token) => ({ action: 'authenticate', token }),
+      handshake(frame) {
+        const type = typeOf(frame);
+        if (type === 'error') {
+          const f = frame as Record<string, unknown>;
+          const code = typeof f.code === 'number' ? f.code : undefined;
+          const detail = typeof f.message === 'string' ? `: ${excerpt(f.message)}` : '';
+          const refused = `${phase === 'authenticating' ? 'authenticate' : 'subscribe'} refused (${code ?? 'error'})${detail}`;
+          return { refused, tokenRejected: phase === 'authenticating' && (code === 401 || code === 403) };
+        }
+        if (phase === 'authenticating' && type === 'authenticated') {
+          phase = 'subscribing';
+          return { send: { action: 'subscribe', topic: INTERACTIONS_TOPIC } };
+        }
+        if (phase === 'subscribing' && type === 'subscribed') return { ready: true };
+        return undefined;
+      },
+      control: typeOf,
+      state: () => phase,
+    };
+  },
+};
+
+/**
+ * Real CXone's DFO event hub (CXONE-API.md §2, as NICE's agent SDK speaks it): register with the
+ * token, answered `"authorized"`; a `{"action":"heartbeat"}` every 30 s, answered `"pong"`;
+ * `RATE_LIMIT_EXCEEDED` means come back in 30 s. The control words arrive as JSON strings (or bare).
+ */
+export const EVENT_HUB_PROTOCOL: StreamProtocol = {
+  name: 'event hub',
+  session() {
+    const word = (f: unknown) => (typeof f === 'string' ? f.trim() : undefined);
+    return {
+      hello: (token) => ({ action: 'register', payload: { token } }),
+      handshake(frame) {
+        const w = word(frame);
+        if (w === 'authorized') return { ready: true };
+        if (w === 'unauthorized') return { refused: 'register refused (unauthorized)', tokenRejected: true };
+        return undefined;
+      },
+      control: (frame) => word(frame) ?? (typeof frame === 'object' && frame !== null && !Array.isArray(frame) ? undefined : 'unknown'),
+      heartbeat: { frame: { action: 'heartbeat' }, intervalMs: 30_000 },
+      backoffMs: (frame) => (word(frame) === 'RATE_LIMIT_EXCEEDED' ? 30_000 : undefined),
+    };
+  },
+};
+
 /** Options of {@link StreamListener}. */
 export interface StreamListenerOptions {
-  /** The event stream, e.g. `wss://…/interaction/v1/events`. */
-  url: string;
+  /** The event stream, e.g. `wss://…/interaction/v1/events`; or asked for on every connect (the event hub's is discovered). */
+  url: string | (() => Promise<string>);
   /** A valid bearer token; called on every connect, so a reconnect never reuses a stale one. */
   getToken: () => Promise<string>;
   /** Receives every event (a parsed JSON object); a rejection is logged, never fatal. */
@@ -51,6 +144,8 @@ export interface StreamListenerOptions {
   onTokenRejected?: (token: string) => void;
   /** The WebSocket class (tests); default `ws`. */
   WebSocketImpl?: typeof WebSocket;
+  /** The handshake and control frames; default the seed stream's. */
+  protocol?: StreamProtocol;
 }
 
 /** What /healthz reports about the stream. */
@@ -79,7 +174,7 @@ class StreamConnectionError extends Error {
   }
 }
 
-type Phase = 'idle' | 'connecting' | 'authenticating' | 'subscribing' | 'subscribed' | 'stopped';
+type Phase = 'idle' | 'connecting' | 'handshaking' | 'subscribed' | 'stopped';
 
 /** Frames the server sends about the connection itself, as opposed to interaction events. */
 const CONTROL_TYPES = new Set(['authenticated', 'subscribed', 'unsubscribed', 'error', 'pong']);
@@ -92,6 +187,11 @@ export class StreamListener {
   readonly #pongTimeoutMs: number;
   readonly #handshakeTimeoutMs: number;
   readonly #WebSocket: typeof WebSocket;
+  readonly #protocol: StreamProtocol;
+  #session: StreamProtocolSession | undefined;
+  #heartbeatTimer: NodeJS.Timeout | undefined;
+  /** A pause the server asked for (RATE_LIMIT_EXCEEDED) before the next reconnect. */
+  #pauseMs: number | undefined;
 
   #phase: Phase = 'idle';
   #ws: WebSocket | undefined;
@@ -117,6 +217,7 @@ export class StreamListener {
     this.#pongTimeoutMs = opts.pongTimeoutMs ?? 10_000;
     this.#handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 10_000;
     this.#WebSocket = opts.WebSocketImpl ?? WebSocket;
+    this.#protocol = opts.protocol ?? SEED_STREAM_PROTOCOL;
   }
 
   /** A snapshot for /healthz. */
@@ -178,19 +279,29 @@ export class StreamListener {
     }
     if (this.#phase === 'stopped') return;
     this.#token = token;
+    let url: string;
+    try {
+      url = typeof this.#opts.url === 'string' ? this.#opts.url : await this.#opts.url();
+    } catch (err) {
+      throw new StreamConnectionError(`stream URL unavailable: ${(err as Error).message}`);
+    }
+    // stop() may have run while the URL was asked for.
+    if ((this.#phase as Phase) === 'stopped') return;
 
-    const ws = new this.#WebSocket(this.#opts.url, { handshakeTimeout: this.#handshakeTimeoutMs });
+    const ws = new this.#WebSocket(url, { handshakeTimeout: this.#handshakeTimeoutMs });
     this.#ws = ws;
+    const session = this.#protocol.session();
+    this.#session = session;
     // One timer for the whole handshake: open, authenticated and subscribed, however the time splits.
     this.#handshakeTimer = setTimeout(() => {
-      this.#abort(ws, `handshake timed out after ${this.#handshakeTimeoutMs} ms (${this.#phase})`);
+      this.#abort(ws, `handshake timed out after ${this.#handshakeTimeoutMs} ms (${this.#phase === 'handshaking' ? (this.#session?.state?.() ?? 'handshaking') : this.#phase})`);
     }, this.#handshakeTimeoutMs);
 
     ws.on('open', () => {
       if (ws !== this.#ws) return;
-      this.#phase = 'authenticating';
+      this.#phase = 'handshaking';
       this.#startKeepAlive(ws);
-      ws.send(JSON.stringify({ action: 'authenticate', token }));
+      ws.send(JSON.stringify(session.hello(token)));
     });
     ws.on('message', (data, isBinary) => {
       if (ws === this.#ws) this.#onFrame(ws, data, isBinary);
@@ -220,20 +331,31 @@ export class StreamListener {
     try {
       frame = isBinary ? undefined : JSON.parse(text);
     } catch {
-      frame = undefined;
+      // A bare control word ("pong") is a frame too; anything else is skipped below.
+      frame = /^[A-Za-z_]{1,40}$/.test(text.trim()) ? text.trim() : undefined;
     }
+    const session = this.#session!;
+    const pause = frame === undefined ? undefined : session.backoffMs?.(frame);
+    if (pause !== undefined) {
+      this.#pauseMs = pause;
+      this.#abort(ws, `the server asked to back off (${excerpt(text)})`);
+      return;
+    }
+    if (this.#phase === 'handshaking') {
+      this.#onHandshakeFrame(ws, session, frame);
+      return;
+    }
+    const control = frame === undefined ? undefined : session.control(frame);
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
+      if (control !== undefined && control !== 'unknown') {
+        this.#log.debug('stream control frame', { type: control });
+        return;
+      }
       // Never fatal: one bad frame must not cost the events behind it.
       this.#log.warn('stream frame skipped: not a JSON object', { excerpt: excerpt(text), bytes: Buffer.byteLength(text) });
       return;
     }
     const f = frame as Record<string, unknown>;
-    const control = f.eventType === undefined && typeof f.type === 'string' && CONTROL_TYPES.has(f.type) ? f.type : undefined;
-
-    if (this.#phase === 'authenticating' || this.#phase === 'subscribing') {
-      this.#onHandshakeFrame(ws, control, f);
-      return;
-    }
     if (control === 'error') {
       // After subscribing, an error frame answers something we sent; the server closes if it is fatal.
       this.#log.warn('stream error frame', { code: f.code, message: typeof f.message === 'string' ? excerpt(f.message) : undefined });
@@ -246,32 +368,36 @@ export class StreamListener {
     this.#dispatch(f);
   }
 
-  #onHandshakeFrame(ws: WebSocket, control: string | undefined, f: Record<string, unknown>): void {
-    if (control === 'error') {
-      const code = typeof f.code === 'number' ? f.code : undefined;
-      const detail = typeof f.message === 'string' ? `: ${excerpt(f.message)}` : '';
-      const rejected = code === 401 || code === 403;
-      if (rejected && this.#phase === 'authenticating') this.#tokenRejected();
-      this.#abort(ws, `${this.#phase === 'authenticating' ? 'authenticate' : 'subscribe'} refused (${code ?? 'error'})${detail}`);
+  #onHandshakeFrame(ws: WebSocket, session: StreamProtocolSession, frame: unknown): void {
+    const step = frame === undefined ? undefined : session.handshake(frame);
+    if (step && 'refused' in step) {
+      if (step.tokenRejected) this.#tokenRejected();
+      this.#abort(ws, step.refused);
       return;
     }
-    if (this.#phase === 'authenticating' && control === 'authenticated') {
-      this.#phase = 'subscribing';
-      ws.send(JSON.stringify({ action: 'subscribe', topic: INTERACTIONS_TOPIC }));
+    if (step && 'send' in step) {
+      ws.send(JSON.stringify(step.send));
       return;
     }
-    if (this.#phase === 'subscribing' && control === 'subscribed') {
+    if (step && 'ready' in step) {
       if (this.#handshakeTimer) clearTimeout(this.#handshakeTimer);
       this.#handshakeTimer = undefined;
       this.#phase = 'subscribed';
       this.#subscriptions += 1;
       const afterAttempts = this.#attempt;
       this.#attempt = 0;
-      this.#log.info('stream subscribed', { topic: INTERACTIONS_TOPIC, subscriptions: this.#subscriptions, afterAttempts });
+      if (session.heartbeat) {
+        const { frame: beat, intervalMs } = session.heartbeat;
+        this.#heartbeatTimer = setInterval(() => {
+          if (ws === this.#ws) ws.send(JSON.stringify(beat));
+        }, intervalMs);
+      }
+      this.#log.info('stream subscribed', { protocol: this.#protocol.name, subscriptions: this.#subscriptions, afterAttempts });
       return;
     }
     // Not expected before the subscription; an event cannot come before it, so nothing is lost.
-    this.#log.debug('stream frame ignored during handshake', { phase: this.#phase, type: typeof f.type === 'string' ? f.type : undefined });
+    const type = typeof frame === 'object' && frame !== null && typeof (frame as { type?: unknown }).type === 'string' ? (frame as { type: string }).type : undefined;
+    this.#log.debug('stream frame ignored during handshake', { phase: this.#phase, type });
   }
 
   #dispatch(event: Record<string, unknown>): void {
@@ -323,7 +449,8 @@ export class StreamListener {
     this.#phase = 'connecting';
     this.#token = undefined;
     const attempt = this.#attempt;
-    const delayMs = fullJitterDelay(attempt, { ...DEFAULT_BACKOFF, ...this.#opts.backoff });
+    const delayMs = Math.max(this.#pauseMs ?? 0, fullJitterDelay(attempt, { ...DEFAULT_BACKOFF, ...this.#opts.backoff }));
+    this.#pauseMs = undefined;
     this.#attempt += 1;
     this.#reconnects += 1;
     this.#opts.metrics?.streamReconnects.inc();
@@ -336,8 +463,8 @@ export class StreamListener {
 
   #clearTimers(): void {
     for (const t of [this.#handshakeTimer, this.#pongTimer]) if (t) clearTimeout(t);
-    if (this.#pingTimer) clearInterval(this.#pingTimer);
-    this.#handshakeTimer = this.#pongTimer = this.#pingTimer = undefined;
+    for (const t of [this.#pingTimer, this.#heartbeatTimer]) if (t) clearInterval(t);
+    this.#handshakeTimer = this.#pongTimer = this.#pingTimer = this.#heartbeatTimer = undefined;
   }
 }
 

@@ -217,6 +217,43 @@ export function routingEventOf(event: unknown): RoutingEvent | undefined {
   }
 }
 
+/** Contact statuses of real CXone in which the customer no longer waits (CXONE-API.md §2). */
+const HUB_ENDED_STATUSES = new Set(['closed', 'resolved', 'trashed']);
+
+/**
+ * An event of real CXone's DFO event hub as a routing event for the handoff keyed by the contact
+ * number (`data.case.id`): `CaseInboxAssigneeChanged` to a human (not `isBotUser`) → agent joined;
+ * `CaseStatusChanged` to closed/resolved/trashed → ended. Anything else (routing-queue changes,
+ * messages, the bot taking the case) → undefined.
+ */
+export function routingEventOfHub(event: unknown): RoutingEvent | undefined {
+  if (!isRecord(event) || !isRecord(event.data)) return undefined;
+  const data = event.data;
+  const contact = isRecord(data.case) ? data.case : undefined;
+  const contactNumber = contact ? (typeof contact.id === 'number' ? String(contact.id) : nonEmptyString(contact.id)) : undefined;
+  if (!isId(contactNumber)) return undefined;
+  const at = isoTime(event.createdAtWithMilliseconds) ?? isoTime(event.createdAt);
+  if (event.eventType === 'CaseInboxAssigneeChanged') {
+    const user = isRecord(data.inboxAssignee) ? data.inboxAssignee : undefined;
+    if (!user || user.isBotUser === true) return undefined;
+    const joined: RoutingEvent = { kind: 'agent_joined', interactionId: contactNumber };
+    const agentId = nonEmptyString(user.incontactId) ?? (typeof user.id === 'number' ? String(user.id) : nonEmptyString(user.id));
+    if (isId(agentId)) joined.agentId = agentId;
+    const name = boundedText([user.firstName, user.surname].filter((p) => typeof p === 'string' && p).join(' '));
+    if (name) joined.agentName = name;
+    if (at) joined.at = at;
+    return joined;
+  }
+  if (event.eventType === 'CaseStatusChanged') {
+    const status = contact ? nonEmptyString(contact.status) : undefined;
+    if (!status || !HUB_ENDED_STATUSES.has(status)) return undefined;
+    const ended: RoutingEvent = { kind: 'ended', interactionId: contactNumber, reason: `contact ${status}` };
+    if (at) ended.at = at;
+    return ended;
+  }
+  return undefined;
+}
+
 /** A short free text (an agent's name, an end reason): non-empty, at most 200 characters, valid Unicode. */
 function boundedText(v: unknown): string | undefined {
   const text = nonEmptyString(v);

@@ -15,6 +15,7 @@
  * unless every check passes. Errors name fields, never values: bodies hold personal data, and the
  * secret and signature are never echoed.
  */
+import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from '../log';
@@ -43,7 +44,7 @@ export interface WebhookDeps {
   starter: Pick<HandoffStarter, 'start'>;
   metrics: StarterMetrics;
   /** Only the webhook's settings are read; a whole `StarterConfig` fits. */
-  config: Pick<StarterConfig, 'webhookSecret' | 'webhookBodyLimitBytes' | 'intentThreshold'>;
+  config: Pick<StarterConfig, 'webhookSecret' | 'webhookToken' | 'webhookBodyLimitBytes' | 'intentThreshold'>;
   logger: Logger;
   health: () => Promise<WebhookHealth>;
   /** Link to the workflow in the Temporal Web UI, returned with 202 when given. */
@@ -89,19 +90,41 @@ type JsonBody =
   | { ok: false; problem: 'bad_signature'; signatureProblem: string }
   | { ok: false; problem: 'invalid_json'; issues: InputIssue[] };
 
+/** The caller's credentials: the signature header and the Authorization header. */
+interface Credentials {
+  signature: string | undefined;
+  authorization: string | undefined;
+}
+
+/** `Authorization: Bearer <HANDOFF_WEBHOOK_TOKEN>`, compared in constant time. */
+function bearerMatches(token: string, authorization: string | undefined): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (!m?.[1]) return false;
+  const given = Buffer.from(m[1]);
+  const want = Buffer.from(token);
+  return given.length === want.length && timingSafeEqual(given, want);
+}
+
 /**
- * The shared door of every POST: raw bytes (else it was not JSON), then the signature over exactly
- * those bytes when a secret is set, and only then the JSON (json-body.ts: UTF-8, at most 64 levels
- * deep, no duplicate key, valid Unicode; `issues` says which, by path).
+ * The shared door of every POST: raw bytes (else it was not JSON), then the caller — the bearer
+ * token (HANDOFF_WEBHOOK_TOKEN, what a Studio REST action can send) or the signature over exactly
+ * those bytes (HANDOFF_WEBHOOK_SECRET), when either is set — and only then the JSON (json-body.ts:
+ * UTF-8, at most 64 levels deep, no duplicate key, valid Unicode; `issues` says which, by path).
  */
-function readJsonBody(raw: unknown, secret: string | undefined, signature: string | undefined): JsonBody {
+function readJsonBody(raw: unknown, config: Pick<StarterConfig, 'webhookSecret' | 'webhookToken'>, credentials: Credentials): JsonBody {
   if (!Buffer.isBuffer(raw)) return { ok: false, problem: 'unsupported_media_type' };
-  if (secret) {
-    const check = verifySignature(secret, signature, raw);
+  const { webhookSecret: secret, webhookToken: token } = config;
+  if ((secret || token) && !(token && bearerMatches(token, credentials.authorization))) {
+    if (!secret) return { ok: false, problem: 'bad_signature', signatureProblem: credentials.authorization ? 'bad_token' : 'missing' };
+    const check = verifySignature(secret, credentials.signature, raw);
     if (!check.ok) return { ok: false, problem: 'bad_signature', signatureProblem: check.reason };
   }
   const parsed = parseJsonBody(raw);
   return parsed.ok ? { ok: true, body: parsed.body } : { ok: false, problem: 'invalid_json', issues: parsed.issues };
+}
+
+function credentialsOf(request: FastifyRequest): Credentials {
+  return { signature: headerValue(request.headers[SIGNATURE_HEADER]), authorization: headerValue(request.headers.authorization) };
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -168,7 +191,7 @@ export function buildWebhook(deps: WebhookDeps): FastifyInstance {
     reject(request, reply, source, 'invalid', 400, { error: 'invalid_request', issues }, { issues: issues.map((i) => i.path) });
 
   app.post(HANDOFFS_PATH, async (request, reply) => {
-    const read = readJsonBody(request.body, config.webhookSecret, headerValue(request.headers[SIGNATURE_HEADER]));
+    const read = readJsonBody(request.body, config, credentialsOf(request));
     if (!read.ok) {
       // The shape is unknown (the body is not parsed yet): counted under the webhook door.
       metrics.eventsReceived.inc({ source: 'webhook' });
@@ -233,7 +256,7 @@ export function buildWebhook(deps: WebhookDeps): FastifyInstance {
     };
     app.post(IVR_HANDOFF_PATH, async (request, reply) => {
       metrics.eventsReceived.inc({ source: 'ivr' });
-      const read = readJsonBody(request.body, config.webhookSecret, headerValue(request.headers[SIGNATURE_HEADER]));
+      const read = readJsonBody(request.body, config, credentialsOf(request));
       if (!read.ok) {
         switch (read.problem) {
           case 'unsupported_media_type':

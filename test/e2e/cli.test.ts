@@ -67,6 +67,26 @@ describe('handoff dev', () => {
     assert.match(out, /Every handoff is in the Web UI/);
   });
 
+  it('--profile cxone --once: the real-API demo (Studio escalations, event hub, 429 without Retry-After, callback, voice) loses nothing and exits 0', async () => {
+    const cli = spawnCli(['dev', '--profile', 'cxone', '--once', '--no-ui', '--port', '0', '--sim-port', '0', '--webhook-port', '0', '--metrics-port', '0', '--in-memory'], {
+      CXONE_BASE_URL: '',
+      CXONE_PROFILE: '',
+      CXONE_ACCESS_KEY_ID: '',
+    });
+    assert.equal(await cli.exited, 0, cli.output());
+    const out = cli.output();
+    assert.match(out, /CXone\s+http:\/\/127\.0\.0\.1:\d+ \(simulator\), profile cxone/);
+    assert.match(out, /Event stream\s+the DFO event hub/);
+    assert.match(out, /Demo: \d+ escalations as a CXone Studio script posts them/);
+    assert.match(out, /agent event lost, found by polling\s+agent_joined/);
+    assert.match(out, /429 without Retry-After on the transfer\s+agent_joined/);
+    assert.match(out, /unknown skill \(400\)\s+fallback → offer_self_service_menu/);
+    assert.match(out, /no agents on the skill → callback\s+fallback → queue_callback_request/);
+    assert.match(out, /customer leaves while waiting\s+abandoned/);
+    assert.match(out, /voice call escalated by a signal\s+transferred/);
+    assert.match(out, /lost\s+—\s+0/);
+  });
+
   it('--once --no-demo brings the stack up and down', async () => {
     const cli = spawnCli(['dev', '--once', '--no-demo', '--port', '0', '--ui-port', '0', '--sim-port', '0', '--webhook-port', '0', '--metrics-port', '0', '--in-memory'], { CXONE_BASE_URL: '' });
     assert.equal(await cli.exited, 0, cli.output());

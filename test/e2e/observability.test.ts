@@ -38,6 +38,7 @@ import { createHandoffWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { HANDOFF_SEARCH_ATTRIBUTES, handoffWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
 import { handoffInput, workflowBundle } from '../helpers/handoff-env';
 import { testCliPath } from '../helpers/temporal';
+import { seedApi } from '../../src/cxone/profiles/seed';
 
 const CLIENT_SECRET = 'obs-e2e-client-secret-5f1c9a7d3e';
 const WEBHOOK_SECRET = 'obs-e2e-webhook-secret-8b2d4f6a0c';
@@ -112,7 +113,7 @@ before(async () => {
     taskQueue,
     workflowBundle: await workflowBundle(),
     // HANDOFF_METRIC through the logger, as `handoff dev` does, so its line is checked too.
-    deps: { client: cxone, logger: logger.child({ component: 'worker' }), settings: DEFAULT_SETTINGS, writeMetric: (line) => logger.info(line), metrics },
+    deps: { api: seedApi(cxone, { settings: DEFAULT_SETTINGS }), logger: logger.child({ component: 'worker' }), settings: DEFAULT_SETTINGS, writeMetric: (line) => logger.info(line), metrics },
   });
   running = worker.run();
 
@@ -345,7 +346,7 @@ describe('tracing on (in-memory exporter) on the same stack', () => {
       namespace: env.namespace ?? 'default',
       taskQueue: tracedQueue,
       workflowBundle: bundle,
-      deps: { client: cxone, logger, settings: DEFAULT_SETTINGS, writeMetric: () => undefined },
+      deps: { api: seedApi(cxone, { settings: DEFAULT_SETTINGS }), logger, settings: DEFAULT_SETTINGS, writeMetric: () => undefined },
       workerOptions: { interceptors, sinks: tracing.sinks },
     });
     const tracedRun = traced.run();

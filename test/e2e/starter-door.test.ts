@@ -22,6 +22,8 @@ import { handoffWorkflowId } from '../../workflows/definitions';
 import { FALLBACK_MESSAGES, FallbackAction } from '../../workflows/fallback';
 import { interactionState, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
 import { until } from '../helpers/until';
+import { seedApi } from '../../src/cxone/profiles/seed';
+import { DEFAULT_SETTINGS } from '../../activities/deps';
 
 const TRANSFERS = '/api/v2/interactions/transfers';
 
@@ -128,7 +130,7 @@ describe('an outage is answered fast, and blamed on the right part', () => {
       metrics: createStarterMetrics({ defaultMetrics: false }),
       config: starterConfigFromEnv({}),
       logger: silentLogger,
-      health: createStarterHealth({ temporal: downClient, cxone, probeQueueId: 'queue-tech-support-01' }),
+      health: createStarterHealth({ temporal: downClient, cxone: seedApi(cxone, { settings: DEFAULT_SETTINGS }), probeQueueId: 'queue-tech-support-01' }),
     });
     apps.push(app);
     downUrl = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -158,7 +160,7 @@ describe('an outage is answered fast, and blamed on the right part', () => {
     const cxone = new CxoneClient({ baseUrl: stack.sim.url, clientId: 'door-2', clientSecret: 'door-secret-value' });
     closers.push(() => cxone.close());
     await cxone.getAccessToken(); // a valid token is cached before CXone breaks
-    const health = createStarterHealth({ temporal: stack.env.client, cxone, probeQueueId: 'queue-tech-support-01', cacheMs: 0 });
+    const health = createStarterHealth({ temporal: stack.env.client, cxone: seedApi(cxone, { settings: DEFAULT_SETTINGS }), probeQueueId: 'queue-tech-support-01', cacheMs: 0 });
     const url = await webhook({}, { health });
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
     await stack.control.addFault({ path: '/api/*', status: 500, times: 0 });

@@ -25,6 +25,7 @@ import { DEFAULT_SETTINGS } from '../../activities/deps';
 import { handoffWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
 import { handoffInput, workflowBundle } from '../helpers/handoff-env';
 import { quietRuntime, testCliPath } from '../helpers/temporal';
+import { seedApi } from '../../src/cxone/profiles/seed';
 
 const CHROMIUM = process.env.HANDOFF_CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '..', 'artifacts');
@@ -79,7 +80,7 @@ describe('Temporal Web UI with the codec server (headless Chromium)', { timeout:
       taskQueue,
       workflowBundle: await workflowBundle(FAILURE_CONVERTER_PATH),
       dataConverter,
-      deps: { client: cxone, logger: silentLogger, settings: DEFAULT_SETTINGS, writeMetric: () => undefined },
+      deps: { api: seedApi(cxone, { settings: DEFAULT_SETTINGS }), logger: silentLogger, settings: DEFAULT_SETTINGS, writeMetric: () => undefined },
     });
     const running = worker.run();
     cleanups.push(async () => {

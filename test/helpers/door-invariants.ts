@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { resolvePath, SEED_PROFILE, type EndpointName } from '../../src/cxone/endpoints';
+import { resolvePath, SEED_PROFILE, type SeedEndpointName } from '../../src/cxone/endpoints';
 import { handoffWorkflowId, type BotHandoffInput } from '../../workflows/definitions';
 
 /** 1–200 of letters, digits, `-` `_` `.` `:` `@`, starting with a letter or digit. */
@@ -25,7 +25,7 @@ function paramsOf(input: BotHandoffInput): Record<string, string> {
 }
 
 /** Assert `path` is `template` with each `{param}` replaced by exactly one segment decoding to its value. */
-export function assertOperationPath(name: EndpointName, params: Record<string, string>): void {
+export function assertOperationPath(name: SeedEndpointName, params: Record<string, string>): void {
   const template = SEED_PROFILE[name].path;
   const path = resolvePath(SEED_PROFILE[name], params);
   const want = template.split('/');
@@ -56,7 +56,7 @@ export function assertAcceptedInputIsSafe(input: BotHandoffInput): void {
     assert.ok(typeof id === 'string' && ID_RULE.test(id), `accepted ${field} breaks the id rule: ${JSON.stringify(id)?.slice(0, 80)}`);
   }
   const params = paramsOf(input);
-  for (const name of Object.keys(SEED_PROFILE) as EndpointName[]) {
+  for (const name of Object.keys(SEED_PROFILE) as SeedEndpointName[]) {
     const spec = SEED_PROFILE[name];
     const needed = [...spec.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
     if (needed.every((p) => p in params)) assertOperationPath(name, params);

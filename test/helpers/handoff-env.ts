@@ -21,6 +21,7 @@ import { routingEventOf } from '../../src/starter/trigger';
 import { createHandoffWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { handoffWorkflowId, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
 import { createTestEnv } from './temporal';
+import { seedApi } from '../../src/cxone/profiles/seed';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'replay', 'histories');
 
@@ -79,7 +80,7 @@ export async function startHandoffStack(opts: StackOptions = {}): Promise<Handof
     taskQueue,
     workflowBundle: await workflowBundle(opts.dataConverter?.failureConverterPath),
     dataConverter: opts.dataConverter,
-    deps: { client: cxone, logger: silentLogger, settings: { ...DEFAULT_SETTINGS, ...opts.settings }, writeMetric: (l) => metrics.push(l) },
+    deps: { api: seedApi(cxone, { settings: { ...DEFAULT_SETTINGS, ...opts.settings } }), logger: silentLogger, settings: { ...DEFAULT_SETTINGS, ...opts.settings }, writeMetric: (l) => metrics.push(l) },
   });
   const running = worker.run();
 

@@ -32,7 +32,7 @@ async function historyFiles(): Promise<string[]> {
 const V1_HISTORIES = ['happy-path', 'happy-path-metric-local-activity', 'happy-path-hold-and-message-together', 'cancelled-during-hold-and-message', 'cancelled-during-hold-call', 'fallback-400-self-service', 'fallback-403-general-queue', 'fallback-404-terminate', 'fallback-503-callback', 'fallback-401-escalate', 'fallback-418-escalate', 'already-transferred-409', 'retry-after-429-twice', 'retry-after-budget-exhausted', 'cancelled-during-hold-message', 'wait-agent-joined', 'wait-timeout-callback', 'wait-abandoned', 'wait-before-continue-as-new', 'wait-continued-as-new', 'ivr-switch-success', 'ivr-switch-429'];
 
 /** Recorded from the current code (RECORD_HISTORIES=1): each path, and each failure path issue 12 fixed. */
-const CURRENT_HISTORIES = ['happy-path', 'fallback-400-self-service', 'fallback-403-general-queue', 'fallback-403-then-callback', 'fallback-404-terminate', 'fallback-503-callback', 'fallback-401-escalate', 'fallback-418-escalate', 'already-transferred-409', 'retry-after-429-twice', 'retry-after-budget-exhausted', 'preflight-no-agents-callback', 'cancelled-during-hold-message', 'cancelled-during-hold-call', 'wait-agent-joined', 'wait-timeout-callback', 'wait-abandoned', 'wait-before-continue-as-new', 'wait-continued-as-new', 'ivr-switch-success', 'ivr-switch-429', 'release-429-after-wait-timeout', 'cancelled-while-abandoning', 'general-queue-then-wait-timeout', 'cancelled-during-transfer', 'release-through-outage', 'release-refused-needs-attention', 'reconcile-terminated', 'agent-joined-during-hold-update', 'retry-after-429-without-header'];
+const CURRENT_HISTORIES = ['happy-path', 'fallback-400-self-service', 'fallback-403-general-queue', 'fallback-403-then-callback', 'fallback-404-terminate', 'fallback-503-callback', 'fallback-401-escalate', 'fallback-418-escalate', 'already-transferred-409', 'retry-after-429-twice', 'retry-after-budget-exhausted', 'preflight-no-agents-callback', 'cancelled-during-hold-message', 'cancelled-during-hold-call', 'wait-agent-joined', 'wait-timeout-callback', 'wait-abandoned', 'wait-before-continue-as-new', 'wait-continued-as-new', 'ivr-switch-success', 'ivr-switch-429', 'release-429-after-wait-timeout', 'cancelled-while-abandoning', 'general-queue-then-wait-timeout', 'cancelled-during-transfer', 'release-through-outage', 'release-refused-needs-attention', 'reconcile-terminated', 'agent-joined-during-hold-update', 'retry-after-429-without-header', 'cxone-happy-path', 'cxone-429-without-retry-after', 'cxone-unknown-skill', 'cxone-no-agents-callback', 'cxone-customer-left', 'cxone-lost-event-polled', 'cxone-voice-signal'];
 
 describe('replay of recorded histories', async () => {
   const files = await historyFiles();
@@ -41,7 +41,7 @@ describe('replay of recorded histories', async () => {
     bundle = await workflowBundle();
   });
 
-  it('has histories to replay: v1 (before handoff-v2) and current — every path, fallback, 429 case, ending of the wait, continue-as-new, the IVR switch, the reconciler', () => {
+  it('has histories to replay: v1 (before handoff-v2) and current — every path, fallback, 429 case, ending of the wait, continue-as-new, the IVR switch, the reconciler, profile cxone', () => {
     for (const name of V1_HISTORIES) assert.ok(files.includes(`v1/${name}.json`), `missing test/replay/histories/v1/${name}.json`);
     for (const name of CURRENT_HISTORIES) assert.ok(files.includes(`${name}.json`), `missing test/replay/histories/${name}.json`);
   });

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolvePath, SEED_PROFILE, type EndpointName } from '../../src/cxone/endpoints';
+import { resolvePath, SEED_PROFILE, type SeedEndpointName } from '../../src/cxone/endpoints';
 
-const withParams = (Object.keys(SEED_PROFILE) as EndpointName[]).filter((name) => SEED_PROFILE[name].path.includes('{'));
+const withParams = (Object.keys(SEED_PROFILE) as SeedEndpointName[]).filter((name) => SEED_PROFILE[name].path.includes('{'));
 
 describe('resolvePath', () => {
   it('fills and encodes each parameter into one segment', () => {

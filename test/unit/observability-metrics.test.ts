@@ -14,6 +14,7 @@ import { CxoneClient } from '../../src/cxone/client';
 import { createLogger, silentLogger } from '../../src/log';
 import { createWorkerMetrics, cxoneStatusLabel, metricsServerConfigFromEnv, startMetricsServer, type WorkerMetrics } from '../../src/observability';
 import { SimControl, startSimulator } from '../../src/sim';
+import type { CxoneApi } from '../../src/cxone/profile';
 
 /** The value of one sample line (`name{labels} value`), or undefined when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
@@ -82,7 +83,7 @@ describe('recordMetric with deps.metrics', () => {
   it('writes the HANDOFF_METRIC line as before and feeds the registry', async () => {
     const lines: string[] = [];
     const metrics = createWorkerMetrics({ defaultMetrics: false });
-    const { recordMetric } = createMetricActivities({ client: {} as CxoneClient, logger: silentLogger, settings: DEFAULT_SETTINGS, writeMetric: (l) => lines.push(l), metrics });
+    const { recordMetric } = createMetricActivities({ api: {} as CxoneApi, logger: silentLogger, settings: DEFAULT_SETTINGS, writeMetric: (l) => lines.push(l), metrics });
     const { latencyMs } = await recordMetric({ ...input, fallbackAction: 'route_to_general_queue', retryAfterWaitedMs: 3_000 });
     assert.ok(latencyMs >= 2_000);
     assert.equal(lines.length, 1);
@@ -99,7 +100,7 @@ describe('recordMetric with deps.metrics', () => {
     const logged: string[] = [];
     const broken = { recordHandoff: () => { throw new Error('registry gone'); } };
     const logger = createLogger({ write: (l) => logged.push(l) });
-    const { recordMetric } = createMetricActivities({ client: {} as CxoneClient, logger, settings: DEFAULT_SETTINGS, writeMetric: () => undefined, metrics: broken });
+    const { recordMetric } = createMetricActivities({ api: {} as CxoneApi, logger, settings: DEFAULT_SETTINGS, writeMetric: () => undefined, metrics: broken });
     await recordMetric(input);
     assert.equal(logged.length, 1);
     const line = JSON.parse(logged[0]!) as Record<string, unknown>;
@@ -109,7 +110,7 @@ describe('recordMetric with deps.metrics', () => {
 
   it('works without deps.metrics (the line only)', async () => {
     const lines: string[] = [];
-    const { recordMetric } = createMetricActivities({ client: {} as CxoneClient, logger: silentLogger, settings: DEFAULT_SETTINGS, writeMetric: (l) => lines.push(l) });
+    const { recordMetric } = createMetricActivities({ api: {} as CxoneApi, logger: silentLogger, settings: DEFAULT_SETTINGS, writeMetric: (l) => lines.push(l) });
     await recordMetric(input);
     assert.equal(lines.length, 1);
   });

@@ -118,6 +118,19 @@ describe('fault injection', () => {
     assert.equal((await ctl.state()).interactions[IDS.interaction]?.transfers.length, 0, 'a dropped request has no effect');
   });
 
+  it('applyFirst: the request takes effect and is journaled, then the fault replaces or drops the answer', async () => {
+    await ctl.addFault({ method: 'POST', path: '/api/v2/interactions/transfers', status: 503, applyFirst: true });
+    const res = await call(sim, 'POST', '/api/v2/interactions/transfers', { token: bearer, body: seed000Transfer(IDS.interaction) });
+    assert.equal(res.status, 503);
+    assert.equal((await ctl.state()).interactions[IDS.interaction]?.transfers.length, 1, 'the transfer landed');
+    await ctl.addFault({ method: 'GET', path: QUEUE_PATH, dropConnection: true, applyFirst: true });
+    await assert.rejects(call(sim, 'GET', QUEUE_PATH, { token: bearer }), TypeError);
+    const transfer = (await ctl.journal({ path: '/api/v2/interactions/transfers' })).entries[0];
+    const queue = (await ctl.journal({ path: QUEUE_PATH })).entries[0];
+    assert.deepEqual([transfer?.status, transfer?.appliedStatus, transfer?.fault], [503, 200, true]);
+    assert.deepEqual([queue?.status, queue?.appliedStatus, queue?.fault], [0, 200, true]);
+  });
+
   it('matches a prefix ending in *, a {param} template and a method', async () => {
     await ctl.addFault({ path: '/api/v2/routing/*', status: 500, times: 2 });
     assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 500);
@@ -168,6 +181,13 @@ describe('rate limit', () => {
     assert.equal((await formToken(sim)).status, 200, 'token endpoints are not rate-limited');
     await new Promise((r) => setTimeout(r, 600));
     assert.equal((await call(sim, 'GET', QUEUE_PATH, { token: bearer })).status, 200, 'refilled');
+  });
+
+  it('sends the Retry-After the knob asks for instead of the computed one', async () => {
+    await ctl.setRateLimit({ requestsPerSecond: 1, burst: 1, retryAfterSeconds: 9 });
+    await call(sim, 'GET', QUEUE_PATH, { token: bearer });
+    const res = await call(sim, 'GET', QUEUE_PATH, { token: bearer });
+    assert.deepEqual([res.status, res.headers.get('retry-after')], [429, '9']);
   });
 
   it('turns off with null or requestsPerSecond 0', async () => {

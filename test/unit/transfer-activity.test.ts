@@ -12,6 +12,7 @@ import { DEFAULT_SETTINGS, type HandoffSettings } from '../../activities/deps';
 import { CxoneClient } from '../../src/cxone/client';
 import { silentLogger } from '../../src/log';
 import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
+import { seedApi } from '../../src/cxone/profiles/seed';
 
 let sim: RunningSimulator;
 let control: SimControl;
@@ -31,7 +32,7 @@ beforeEach(() => control.reset());
 const BILLING_QUEUE = 'a1b2c3d4-5678-90ab-cdef-123456789012'; // serves skill-group-billing only
 
 function transfer(settings: HandoffSettings, input: Partial<TransferToQueueInput> & { interactionId: string }): Promise<TransferToQueueResult> {
-  const { transferToQueue } = createTransferActivities({ client, logger: silentLogger, settings });
+  const { transferToQueue } = createTransferActivities({ api: seedApi(client, { settings }), logger: silentLogger, settings });
   const env = new MockActivityEnvironment({ activityType: 'transferToQueue' });
   return env.run(() =>
     transferToQueue({

@@ -303,3 +303,59 @@ describe('ids have an alphabet (ids that walk the API)', () => {
     }
   });
 });
+
+describe('CXone Studio REST-action body (profile cxone)', () => {
+  const studio = (overrides: Record<string, unknown> = {}) => ({ contactNumber: '127035285501', skillId: 4120001, ...overrides });
+
+  it('maps to a digital handoff keyed by the contact number, routed to the skill; no threshold applies', () => {
+    const r = parseEscalation(studio({ reason: 'user_request', botConfidence: 0.2, language: 'de-DE', phoneNumber: '+15551234567', contactId: '600000123456' }), THRESHOLD);
+    assert.equal(r.kind, 'valid');
+    if (r.kind !== 'valid') return;
+    assert.equal(r.source, 'studio');
+    assert.deepEqual(r.input, {
+      interactionId: '127035285501',
+      conversationId: '127035285501',
+      channel: 'digital',
+      trigger: { kind: 'user_request', score: 0.2 },
+      target: { queueId: '4120001' },
+      guest: { source: 'studio', language: 'de-DE', phoneNumber: '+15551234567', contactId: '600000123456' },
+    });
+  });
+
+  it('takes ids as Studio variables send them (strings of digits); free-text reasons go to the agent as guest.reason', () => {
+    const r = parseEscalation(studio({ contactNumber: '127035285501', skillId: '4120002', reason: 'customer is angry' }), THRESHOLD);
+    assert.equal(r.kind, 'valid');
+    if (r.kind !== 'valid') return;
+    assert.equal(r.input.target.queueId, '4120002');
+    assert.equal(r.input.trigger.kind, 'intent');
+    assert.equal(r.input.guest.reason, 'customer is angry');
+    assert.equal(r.input.channel, 'digital');
+  });
+
+  it('a voice call is keyed by its ACD contact id and needs no contact number; each channel names what it lacks', () => {
+    const voice = parseEscalation({ skillId: 4120001, channel: 'voice', contactId: '600000123456', phoneNumber: '+15551234567' }, THRESHOLD);
+    assert.equal(voice.kind, 'valid');
+    if (voice.kind === 'valid') {
+      assert.equal(voice.input.interactionId, '600000123456');
+      assert.equal(voice.input.channel, 'voice');
+    }
+    const noId = parseEscalation({ skillId: 4120001, channel: 'voice' }, THRESHOLD);
+    assert.deepEqual(noId.kind === 'invalid' ? noId.issues.map((i) => i.path) : [], ['contactId']);
+    const noNumber = parseEscalation({ skillId: 4120001, contactId: '600000123456' }, THRESHOLD);
+    assert.deepEqual(noNumber.kind === 'invalid' ? noNumber.issues.map((i) => i.path) : [], ['contactNumber']);
+  });
+
+  it('names every bad field, never its value: an unexpanded variable, a non-numeric skill, an unknown field', () => {
+    const r = parseEscalation({ contactNumber: '{contactNumber}', skillId: 'tech', phoneNumber: '4449999', extra: 1 }, THRESHOLD);
+    assert.equal(r.kind, 'invalid');
+    if (r.kind !== 'invalid') return;
+    const paths = r.issues.map((i) => i.path).sort();
+    assert.deepEqual(paths, ['(root)', 'contactNumber', 'phoneNumber', 'skillId'].sort());
+    assert.ok(!JSON.stringify(r.issues).includes('4449999'));
+  });
+
+  it('requires the skill', () => {
+    const r = parseEscalation({ contactNumber: '127035285501' }, THRESHOLD);
+    assert.equal(r.kind, 'invalid');
+  });
+});

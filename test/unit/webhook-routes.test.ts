@@ -24,7 +24,7 @@ interface Harness {
   switches: IvrHandoffRequest[];
 }
 
-function harness(opts: { bodyLimit?: number; secret?: string; result?: Partial<StartResult>; fail?: boolean; health?: () => Promise<WebhookHealth>; webUiUrl?: WebhookDeps['webUiUrl'] } = {}): Harness {
+function harness(opts: { bodyLimit?: number; secret?: string; token?: string; result?: Partial<StartResult>; fail?: boolean; health?: () => Promise<WebhookHealth>; webUiUrl?: WebhookDeps['webUiUrl'] } = {}): Harness {
   const starts: Harness['starts'] = [];
   const lines: Harness['lines'] = [];
   const switches: IvrHandoffRequest[] = [];
@@ -45,7 +45,7 @@ function harness(opts: { bodyLimit?: number; secret?: string; result?: Partial<S
   const app = buildWebhook({
     starter,
     metrics,
-    config: { webhookSecret: opts.secret, webhookBodyLimitBytes: opts.bodyLimit ?? 4096, intentThreshold: 0.75 },
+    config: { webhookSecret: opts.secret, webhookToken: opts.token, webhookBodyLimitBytes: opts.bodyLimit ?? 4096, intentThreshold: 0.75 },
     logger: createLogger({ level: 'debug', write: (l) => lines.push(JSON.parse(l) as Harness['lines'][number]) }),
     health: opts.health ?? (async () => ({ temporal: true, cxone: true })),
     webUiUrl: opts.webUiUrl,
@@ -221,6 +221,32 @@ describe('POST /v1/handoffs with a secret', () => {
     const h = harness({ secret: SECRET });
     const res = await post(h.app, '{not json');
     assert.equal(res.statusCode, 401);
+  });
+});
+
+describe('POST /v1/handoffs with a bearer token (a Studio REST action cannot sign)', () => {
+  const TOKEN = 'studio-token-0123456789abcdef0123456789abcdef';
+  const studio = { contactNumber: '127035285501', skillId: 4120001 };
+
+  it('202 with Authorization: Bearer <HANDOFF_WEBHOOK_TOKEN>; 401 without it or with another, never echoed', async () => {
+    const h = harness({ token: TOKEN });
+    assert.equal((await post(h.app, studio, { authorization: `Bearer ${TOKEN}` })).statusCode, 202);
+    for (const headers of [{} as Record<string, string>, { authorization: `Bearer ${TOKEN}x` }, { authorization: `Basic ${TOKEN}` }, { authorization: 'Bearer short' }]) {
+      const res = await post(h.app, studio, headers);
+      assert.equal(res.statusCode, 401, JSON.stringify(headers));
+      assert.doesNotMatch(res.body, new RegExp(TOKEN));
+    }
+    assert.equal(h.starts.length, 1);
+    assert.equal(h.starts[0]?.source, 'studio');
+    assert.doesNotMatch(JSON.stringify(h.lines), new RegExp(TOKEN));
+  });
+
+  it('with both set, either the token or the signature lets a request in', async () => {
+    const h = harness({ token: TOKEN, secret: SECRET });
+    const body = JSON.stringify(escalation);
+    assert.equal((await post(h.app, body, { authorization: `Bearer ${TOKEN}` })).statusCode, 202);
+    assert.equal((await post(h.app, body, { 'x-handoff-signature': signBody(SECRET, body) })).statusCode, 202);
+    assert.equal((await post(h.app, body)).statusCode, 401);
   });
 });
 

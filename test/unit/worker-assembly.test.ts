@@ -17,6 +17,7 @@ import { createWorkerMetrics } from '../../src/observability';
 import { StartupError } from '../../src/startup-error';
 import { temporalConfigFromEnv } from '../../src/temporal/config';
 import { handoffActivityDeps, handoffWorkerOptions, MissingSearchAttributesError } from '../../src/worker-assembly';
+import { seedApi } from '../../src/cxone/profiles/seed';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -45,7 +46,7 @@ describe('handoffWorkerOptions', () => {
 });
 
 describe('handoffActivityDeps', () => {
-  const cxone = new CxoneClient({ baseUrl: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 'assembly-test-secret' });
+  const cxone = seedApi(new CxoneClient({ baseUrl: 'http://127.0.0.1:9', clientId: 'x', clientSecret: 'assembly-test-secret' }), { settings: DEFAULT_SETTINGS });
   const observability = { metrics: createWorkerMetrics({ defaultMetrics: false }) };
 
   it("an activity's lines carry the handoff's workflowId and interactionId", async () => {

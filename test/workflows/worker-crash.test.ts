@@ -20,6 +20,7 @@ import { createHandoffWorker } from '../../src/worker';
 import { handoffWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
 import { handoffInput, workflowBundle } from '../helpers/handoff-env';
 import { createTestEnv } from '../helpers/temporal';
+import { seedApi } from '../../src/cxone/profiles/seed';
 
 const root = path.resolve(__dirname, '..', '..');
 const TRANSFERS = '/api/v2/interactions/transfers';
@@ -110,7 +111,7 @@ it('a worker killed during the transfer: the handoff completes on a new worker w
     namespace: 'default',
     taskQueue,
     workflowBundle: await workflowBundle(),
-    deps: { client: cxone, logger: silentLogger, settings: DEFAULT_SETTINGS, writeMetric: () => undefined },
+    deps: { api: seedApi(cxone, { settings: DEFAULT_SETTINGS }), logger: silentLogger, settings: DEFAULT_SETTINGS, writeMetric: () => undefined },
   });
   const result = (await worker.runUntil(handle.result())) as BotHandoffResult;
   await cxone.close();
