@@ -13,7 +13,7 @@ export interface CreateGuestInput {
 
 export interface CreateGuestResult {
   guestId: string;
-  sessionUrl: string;
+  sessionUrl?: string;
   state: string;
   channel: string;
   attempt: number;

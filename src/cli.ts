@@ -28,11 +28,11 @@ type Command = { summary: string; run: (argv: string[]) => Promise<number> };
 
 const COMMANDS: Record<string, Command> = {
   dev: {
-    summary: 'start the local stack: Temporal dev server (Web UI :8233) and the CXone simulator',
+    summary: 'start the local stack and its demo: Temporal dev server (Web UI :8233), the CXone simulator, worker, starter (--profile seed|cxone)',
     run: async (argv) => load<typeof DevCommand>('./commands/dev').runDev(argv),
   },
   sim: {
-    summary: 'run the CXone simulator (--port N, default 8787; binds 127.0.0.1)',
+    summary: 'run the CXone simulator (--profile seed|cxone, --port N, default 8787; binds 127.0.0.1)',
     run: async (argv) => load<typeof SimCommand>('./commands/sim').runSim(argv),
   },
   worker: {
@@ -40,7 +40,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => load<typeof WorkerCommand>('./commands/worker').runWorker(argv),
   },
   starter: {
-    summary: 'run the starter: webhook (HANDOFF_WEBHOOK_PORT, default 8080) and the CXone event-stream listener',
+    summary: 'run the starter: webhook (HANDOFF_WEBHOOK_PORT, default 8080) and the CXone event listener (seed stream or DFO event hub)',
     run: async (argv) => load<typeof StarterCommand>('./commands/starter').runStarter(argv),
   },
   'temporal-path': {
@@ -48,7 +48,7 @@ const COMMANDS: Record<string, Command> = {
     run: async (argv) => load<typeof TemporalPathCommand>('./commands/temporal-path').runTemporalPath(argv),
   },
   doctor: {
-    summary: 'diagnose handovers: payload | queue | simulate | conversation | recent | handoff (--json; `handoff doctor --help`)',
+    summary: 'diagnose handovers: setup | payload | queue | simulate | conversation | recent | handoff (--json; `handoff doctor --help`)',
     run: async (argv) => load<typeof DoctorCommand>('./commands/doctor').runDoctor(argv),
   },
   reconcile: {

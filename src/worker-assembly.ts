@@ -131,6 +131,9 @@ export async function startHandoffWorker(parts: HandoffWorkerParts, scope: Start
   const { temporal } = parts;
   const logger = withHandoffContext(parts.logger);
   scope.throwIfStopping();
+  // CXone first: a tenant that cannot take handoffs (refused key, missing custom fields) stops here.
+  await checkCxoneSetup(parts.cxone, logger);
+  scope.throwIfStopping();
   logger.info('connecting to Temporal', { address: temporal.address, namespace: temporal.namespace });
   const connection = await connectWorker(temporal);
   scope.add(() => connection.close(), 'the Temporal connection');
@@ -141,8 +144,6 @@ export async function startHandoffWorker(parts: HandoffWorkerParts, scope: Start
     return [];
   });
   if (missing.length) throw new MissingSearchAttributesError(temporal.namespace, missing);
-  scope.throwIfStopping();
-  await checkCxoneSetup(parts.cxone, logger);
   scope.throwIfStopping();
 
   const worker = await createHandoffWorker({

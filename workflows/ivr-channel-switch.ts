@@ -55,7 +55,7 @@ export async function ivrChannelSwitch(input: IvrChannelSwitchInput): Promise<Iv
   });
   if (!r.ok) throw ivrFailure(r.failure, r.tries, r.attempts, ctx.retryAfterWaitedMs);
   details(`done: guest ${r.value.guestId}`, ctx.retryAfterWaitedMs);
-  return { guestId: r.value.guestId, sessionUrl: r.value.sessionUrl, state: r.value.state, channel: r.value.channel };
+  return { guestId: r.value.guestId, ...(r.value.sessionUrl ? { sessionUrl: r.value.sessionUrl } : {}), state: r.value.state, channel: r.value.channel };
 }
 
 /** Seed 003's backoff: Retry-After doubled on every 429, capped at 30 s. */

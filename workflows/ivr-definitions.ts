@@ -20,9 +20,13 @@ export interface IvrChannelSwitchInput {
 
 /** Result of `ivrChannelSwitch`: the guest session CXone created, as seed 003 returns it. */
 export interface IvrChannelSwitchResult {
+  /** The guest (seed), or the new digital contact's number (profile cxone's elevation). */
   guestId: string;
-  /** The session link the IVR redirects the caller to (or sends by SMS). */
-  sessionUrl: string;
+  /**
+   * The session link the IVR redirects the caller to (or sends by SMS). Absent when the customer
+   * continues on a messaging channel that has none (profile cxone: a first message was sent).
+   */
+  sessionUrl?: string;
   state: string;
   channel: string;
 }

@@ -141,10 +141,12 @@ export async function runDev(argv: string[]): Promise<number> {
     let cxoneConfig: unknown = tenant;
     let control: SimControl | undefined;
     if (!tenant) {
-      const sim = await startSimulator({ port: port('--sim-port', values['sim-port'], 8787), profile: profile.name, logger: logger.child({ component: 'sim' }) });
+      const { simulator } = profile;
+      if (!simulator) throw new ConfigError('CXONE_PROFILE', `profile ${profile.name} has no simulator: configure its tenant (README, Configuration)`);
+      const sim = await startSimulator({ port: port('--sim-port', values['sim-port'], 8787), profile: simulator.profile, logger: logger.child({ component: 'sim' }) });
       lifecycle.add(() => sim.close(), 'the simulator');
       control = new SimControl(sim.url);
-      cxoneConfig = profile.simulatorConfig(sim.url);
+      cxoneConfig = simulator.config(sim.url);
     }
     const cxone = createCxoneApi(profile, cxoneConfig, { settings, logger: logger.child({ component: 'cxone' }), onResponse: observability.metrics.onCxoneResponse });
     lifecycle.add(() => cxone.close(), 'the CXone client');

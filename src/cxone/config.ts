@@ -27,8 +27,8 @@ function isHttpUrl(value: string): boolean {
 }
 
 const EXPECTED = {
-  CXONE_BASE_URL: 'an http(s) URL of the CXone API, e.g. https://api-us-east-1.aws.cxone.com',
-  CXONE_CLIENT_ID: 'the OAuth client id (client-credentials application)',
+  CXONE_BASE_URL: "an http(s) URL of the tutorials' API (profile seed); a real NICE tenant is CXONE_PROFILE=cxone with CXONE_ISSUER and an access key",
+  CXONE_CLIENT_ID: 'the OAuth client id (client-credentials application, profile seed)',
   CXONE_CLIENT_SECRET: 'the OAuth client secret',
   CXONE_SCOPES: 'space-separated OAuth scopes',
   CXONE_TOKEN_ENDPOINT: '"token" (/api/v2/oauth/token) or "tokenLegacy" (/oauth/token)',

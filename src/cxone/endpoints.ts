@@ -73,10 +73,8 @@ export const SEED_PROFILE: EndpointProfile = {
   eventStream: { method: 'GET', path: '/interaction/v1/events', seed: '001', timeout: 'read', mutating: false },
 };
 
-/** The endpoint tables by profile (the profiles themselves: profiles/index.ts). */
+/** Profile seed's endpoint table by name (the profiles themselves: profiles/index.ts). */
 export const PROFILES = { seed: SEED_PROFILE } as const;
-/** Every API profile the product speaks: `CXONE_PROFILE`. */
-export type ProfileName = 'seed' | 'cxone';
 
 /**
  * Fill a path template; every parameter is URL-encoded into exactly one segment. A missing or empty

@@ -13,7 +13,7 @@ export {
 } from './client';
 export { cxoneConfigFromEnv, type CxoneConfig } from './config';
 export { ConfigError } from '../config-error';
-export { SEED_PROFILE, PROFILES, resolvePath, type EndpointName, type SeedEndpointName, type EndpointSpec, type EndpointProfile, type HttpMethod, type ProfileName } from './endpoints';
+export { SEED_PROFILE, PROFILES, resolvePath, type EndpointName, type SeedEndpointName, type EndpointSpec, type EndpointProfile, type HttpMethod } from './endpoints';
 export {
   CxoneHttpError,
   CxoneNetworkError,

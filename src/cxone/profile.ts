@@ -11,7 +11,6 @@ import type { Dispatcher } from 'undici';
 import type { HandoffSettings } from '../../activities/deps';
 import type { HandoffTrigger, HistoryEntry } from '../../workflows/definitions';
 import type { Logger } from '../log';
-import type { ProfileName } from './endpoints';
 import type { CxoneResponseEvent, TimeoutClass } from './http';
 import type { CreateGuestRequest } from './schemas';
 
@@ -115,14 +114,16 @@ export interface CallbackRequest {
 
 export interface GuestSession {
   guestId: string;
-  sessionUrl: string;
+  /** None when the customer continues on a messaging channel without a link (profile cxone's elevation). */
+  sessionUrl?: string;
   state: string;
   channel: string;
 }
 
 /** The product's operations on one CXone tenant: what activities call. */
 export interface CxoneApi {
-  readonly profile: ProfileName;
+  /** The profile's name in the table (profiles/index.ts). */
+  readonly profile: string;
   readonly capabilities: ProfileCapabilities;
   /** Where it talks to (safe to log): the base URL or the issuer. */
   readonly target: string;
@@ -169,11 +170,15 @@ export interface ProfileDeps {
 
 /** One profile: its name, capabilities, configuration reader and factory. */
 export interface ProfileDefinition<Config = unknown> {
-  name: ProfileName;
+  /** Its key in the table (profiles/index.ts): what CXONE_PROFILE names. */
+  name: string;
   capabilities: ProfileCapabilities;
   /** Read and validate its CXONE_* variables; a ConfigError names the bad one (never its value). */
   configFromEnv(env: NodeJS.ProcessEnv): Config;
-  /** Configuration pointing at a running simulator of this profile (`npm start`, tests). */
-  simulatorConfig(simulatorUrl: string): Config;
+  /**
+   * The simulator that speaks this profile (`handoff sim --profile <it>`), and configuration
+   * pointing at a running one (`npm start`, tests); none: the profile needs a real tenant.
+   */
+  simulator?: { profile: 'seed' | 'cxone'; config(simulatorUrl: string): Config };
   create(config: Config, deps: ProfileDeps): CxoneApi;
 }

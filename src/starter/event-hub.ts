@@ -22,16 +22,16 @@ export interface EventHubStarterOptions {
   metrics?: Pick<StarterMetrics, 'streamReconnects' | 'routingSignals'>;
   /** A fixed URL instead of the discovered one (CXONE_STREAM_URL). */
   url?: string;
-  /** Listener tuning (backoff, ping, WebSocket class). */
-  listener?: Omit<StreamListenerOptions, 'url' | 'getToken' | 'onEvent' | 'logger' | 'metrics' | 'protocol'>;
+  /** Listener tuning (backoff, ping, WebSocket class; the protocol's timings in tests). */
+  listener?: Omit<StreamListenerOptions, 'url' | 'getToken' | 'onEvent' | 'logger' | 'metrics'>;
 }
 
 /** A listener (not started) that turns hub events into routing signals. */
 export function createEventHubStarter({ eventHub, starter, logger, metrics, url, listener }: EventHubStarterOptions): StreamListener {
   const log = logger.child({ component: 'event-hub' });
   return new StreamListener({
-    ...listener,
     protocol: EVENT_HUB_PROTOCOL,
+    ...listener,
     url: url ?? (() => eventHub.url()),
     getToken: () => eventHub.getToken(),
     onTokenRejected: (token) => eventHub.invalidateToken(token),

@@ -23,6 +23,8 @@ export const IVR_HANDOFF_PATH = '/v1/ivr/handoff';
 
 /** What the 200 answer tells the Studio flow to do (seed 003's text). */
 export const REDIRECT_INSTRUCTIONS = 'Use the session_url to redirect the caller or inject into IVR variables.';
+/** When the customer continues on a messaging channel without a link (profile cxone's elevation). */
+export const MESSAGE_INSTRUCTIONS = 'A first message was sent to the caller on the messaging channel: tell them to reply there, then end the call.';
 
 /** Workflow ids of channel switches start with this. */
 export const IVR_WORKFLOW_ID_PREFIX = 'ivr-switch-';
@@ -232,9 +234,9 @@ export function ivrAnswer(outcome: IvrSwitchOutcome): { status: number; body: Re
       status: 200,
       body: {
         status: 'success',
-        session_url: outcome.result.sessionUrl,
-        guest_id: outcome.result.guestId,
-        redirect_instructions: REDIRECT_INSTRUCTIONS,
+        ...(outcome.result.sessionUrl
+          ? { session_url: outcome.result.sessionUrl, guest_id: outcome.result.guestId, redirect_instructions: REDIRECT_INSTRUCTIONS }
+          : { contact_number: outcome.result.guestId, channel: outcome.result.channel, redirect_instructions: MESSAGE_INSTRUCTIONS }),
         workflow_id: outcome.workflowId,
       },
     };

@@ -99,24 +99,29 @@ export const SEED_STREAM_PROTOCOL: StreamProtocol = {
  * token, answered `"authorized"`; a `{"action":"heartbeat"}` every 30 s, answered `"pong"`;
  * `RATE_LIMIT_EXCEEDED` means come back in 30 s. The control words arrive as JSON strings (or bare).
  */
-export const EVENT_HUB_PROTOCOL: StreamProtocol = {
-  name: 'event hub',
-  session() {
-    const word = (f: unknown) => (typeof f === 'string' ? f.trim() : undefined);
-    return {
-      hello: (token) => ({ action: 'register', payload: { token } }),
-      handshake(frame) {
-        const w = word(frame);
-        if (w === 'authorized') return { ready: true };
-        if (w === 'unauthorized') return { refused: 'register refused (unauthorized)', tokenRejected: true };
-        return undefined;
-      },
-      control: (frame) => word(frame) ?? (typeof frame === 'object' && frame !== null && !Array.isArray(frame) ? undefined : 'unknown'),
-      heartbeat: { frame: { action: 'heartbeat' }, intervalMs: 30_000 },
-      backoffMs: (frame) => (word(frame) === 'RATE_LIMIT_EXCEEDED' ? 30_000 : undefined),
-    };
-  },
-};
+export function eventHubProtocol({ heartbeatMs = 30_000, rateLimitPauseMs = 30_000 }: { heartbeatMs?: number; rateLimitPauseMs?: number } = {}): StreamProtocol {
+  return {
+    name: 'event hub',
+    session() {
+      const word = (f: unknown) => (typeof f === 'string' ? f.trim() : undefined);
+      return {
+        hello: (token) => ({ action: 'register', payload: { token } }),
+        handshake(frame) {
+          const w = word(frame);
+          if (w === 'authorized') return { ready: true };
+          if (w === 'unauthorized') return { refused: 'register refused (unauthorized)', tokenRejected: true };
+          return undefined;
+        },
+        control: (frame) => word(frame) ?? (typeof frame === 'object' && frame !== null && !Array.isArray(frame) ? undefined : 'unknown'),
+        heartbeat: { frame: { action: 'heartbeat' }, intervalMs: heartbeatMs },
+        backoffMs: (frame) => (word(frame) === 'RATE_LIMIT_EXCEEDED' ? rateLimitPauseMs : undefined),
+      };
+    },
+  };
+}
+
+/** The event hub with NICE's SDK timings: a heartbeat every 30 s, 30 s away after RATE_LIMIT_EXCEEDED. */
+export const EVENT_HUB_PROTOCOL = eventHubProtocol();
 
 /** Options of {@link StreamListener}. */
 export interface StreamListenerOptions {

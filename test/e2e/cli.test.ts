@@ -9,6 +9,7 @@ import { SimControl } from '../../src/sim';
 import { handoffWorkflowId } from '../../workflows/definitions';
 import { spawnCli } from '../helpers/cli';
 import { handoffInput } from '../helpers/handoff-env';
+import { startSimulator } from '../../src/sim';
 
 describe('handoff sim', () => {
   it('serves a seed request and the control API, and stops on Ctrl-C', async () => {
@@ -153,6 +154,31 @@ describe('handoff dev', () => {
 });
 
 describe('handoff worker', () => {
+  it('profile cxone: refuses to start when the tenant lacks a mapped custom field, naming it, before connecting to Temporal', async () => {
+    const sim = await startSimulator({ port: 0, profile: 'cxone' });
+    try {
+      const cli = spawnCli(['worker'], {
+        CXONE_BASE_URL: '',
+        CXONE_PROFILE: 'cxone',
+        CXONE_ISSUER: sim.url,
+        CXONE_ACCESS_KEY_ID: 'k',
+        CXONE_ACCESS_KEY_SECRET: 'worker-test-key-secret=',
+        CXONE_CLIENT_ID: 'c',
+        CXONE_CLIENT_SECRET: 'worker-test-client-secret',
+        CXONE_CONTEXT_FIELDS: 'handoff_fallback_action=handoffFallbackAction',
+        HANDOFF_DEFAULT_SKILL_ID: '4120002',
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        HANDOFF_METRICS_PORT: '0',
+      });
+      assert.notEqual(await cli.exited, 0);
+      assert.match(cli.output(), /custom field "handoffFallbackAction" \(context key handoff_fallback_action\) is not defined on the tenant/);
+      assert.doesNotMatch(cli.output(), /connecting to Temporal/);
+      assert.doesNotMatch(cli.output(), /worker-test-key-secret|worker-test-client-secret/);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('refuses to start without CXONE_BASE_URL, naming it', async () => {
     const cli = spawnCli(['worker'], { CXONE_BASE_URL: '', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y' });
     assert.equal(await cli.exited, 2);

@@ -344,6 +344,47 @@ describe('profile cxone: every step as NICE documents it', () => {
     assert.equal(seen.at(-1)!.headers.accept, 'application/json');
   });
 
+  it('callback: POST {acd}/queuecallback with phoneNumber and skill in the query string, no body', async () => {
+    mockAuth();
+    api
+      .intercept({ path: '/inContactAPI/services/v30.0/queuecallback?phoneNumber=%2B15551234567&skill=4120003', method: 'POST' })
+      .reply((o) => (record(API)(o), { statusCode: 202, data: '' }));
+    const r = await make().requestCallback!({ interactionId: CONTACT, queueId: '4120003', phoneNumber: '+15551234567' });
+    assert.deepEqual(r, { phoneNumber: 'escalation' });
+    const post = seen.at(-1)!;
+    assert.equal(post.body, '');
+    assert.equal(post.headers.accept, 'application/json');
+  });
+
+  it('callback without a number: the contact\'s E.164 identity, else a bad request naming why', async () => {
+    mockAuth();
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}`, method: 'GET' }).reply(200, { ...CONTACT_BODY, recipients: [{ idOnExternalPlatform: 'tel:+15550001111' }] });
+    api.intercept({ path: '/inContactAPI/services/v30.0/queuecallback?phoneNumber=%2B15550001111&skill=4120003', method: 'POST' }).reply(202, '');
+    assert.deepEqual(await make().requestCallback!({ interactionId: CONTACT, queueId: '4120003' }), { phoneNumber: 'contact' });
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}`, method: 'GET' }).reply(200, CONTACT_BODY);
+    const err = await make().requestCallback!({ interactionId: CONTACT, queueId: '4120003' }).catch(toApplicationFailure);
+    assert.equal((err as { type?: string }).type, CxoneFailure.BadRequest);
+    assert.match((err as Error).message, /no phone number to call back/);
+  });
+
+  it('voice: POST {acd}/interactions/{contactId}/signal with p1..p6 in a JSON body', async () => {
+    mockAuth();
+    api.intercept({ path: '/inContactAPI/services/v30.0/interactions/600000123456/signal', method: 'POST' }).reply((o) => (record(API)(o), { statusCode: 202, data: '' }));
+    const r = await make().transfer({
+      interactionId: '600000123456',
+      channel: 'voice',
+      queueId: '4120001',
+      trigger: { kind: 'intent', score: 0.91 },
+      history: [],
+      guest: { language: 'fr-CA' },
+      idempotencyKey: 'handoff-600000123456:run-1:transfer',
+    });
+    assert.deepEqual(r, { transferId: 'signal-600000123456', queueId: '4120001', status: 'signalled' });
+    const post = seen.at(-1)!;
+    assert.equal(post.headers['content-type'], 'application/json');
+    assert.deepEqual(JSON.parse(post.body), { p1: 'Escalate', p2: '4120001', p3: 'intent', p4: '0.91', p5: 'fr-CA', p6: 'handoff-600000123456' });
+  });
+
   it('no hold API: placeHold and releaseHold make no call', async () => {
     const cx = make();
     assert.equal(cx.capabilities.hold, false);
@@ -369,6 +410,10 @@ describe('profile cxone: configuration', () => {
     assert.throws(() => cxoneProfileConfigFromEnv({ CXONE_ACCESS_KEY_ID: 'x', CXONE_CLIENT_ID: 'c', CXONE_CLIENT_SECRET: 's' }), /CXONE_ACCESS_KEY_SECRET is not set/);
     assert.throws(() => cxoneProfileConfigFromEnvFor({ CXONE_ACD_API_VERSION: '30' }, {}), /CXONE_ACD_API_VERSION is invalid/);
     assert.throws(() => cxoneProfileConfigFromEnvFor({ CXONE_CONTEXT_FIELDS: 'nonsense=abc' }, {}), /CXONE_CONTEXT_FIELDS is invalid/);
+    assert.throws(() => cxoneProfileConfigFromEnvFor({ CXONE_ELEVATION_CHANNEL_ID: 'chat id with spaces' }, {}), /CXONE_ELEVATION_CHANNEL_ID is invalid/);
+    const noSwitch = cxoneApi(config(), { settings: DEFAULT_SETTINGS });
+    const withSwitch = cxoneApi(cxoneProfileConfigFromEnvFor({ CXONE_ELEVATION_CHANNEL_ID: 'sms_1' }, {}), { settings: DEFAULT_SETTINGS });
+    assert.deepEqual([noSwitch.capabilities.guestSessions, withSwitch.capabilities.guestSessions], [false, true], 'the IVR switch only with an elevation channel');
     const c = cxoneProfileConfigFromEnvFor({}, {});
     assert.equal(c.issuer, ISSUER);
     assert.equal(c.acdApiVersion, 'v30.0');

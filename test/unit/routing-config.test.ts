@@ -70,3 +70,25 @@ describe('routing variables', () => {
     }
   });
 });
+
+describe('routing variables on profile cxone (skills, not queues)', () => {
+  const CXONE = { CXONE_PROFILE: 'cxone', CXONE_ACCESS_KEY_ID: 'key-1' };
+
+  it('a real tenant: HANDOFF_DEFAULT_SKILL_ID and HANDOFF_TARGET_SKILL_ID are required, named, and whole numbers; the seed queue variables are not asked for', () => {
+    assert.throws(() => handoffSettingsFromEnv(CXONE), (err: Error) => err instanceof ConfigError && err.variable === 'HANDOFF_DEFAULT_SKILL_ID' && /is not set/.test(err.message));
+    assert.throws(() => handoffSettingsFromEnv({ ...CXONE, HANDOFF_DEFAULT_SKILL_ID: 'queue-general' }), /HANDOFF_DEFAULT_SKILL_ID is invalid: expected .*whole number/);
+    assert.equal(handoffSettingsFromEnv({ ...CXONE, HANDOFF_DEFAULT_SKILL_ID: '4120002' }).defaultQueueId, '4120002');
+    assert.throws(() => starterConfigFromEnv(CXONE), (err: Error) => err instanceof ConfigError && err.variable === 'HANDOFF_TARGET_SKILL_ID');
+    const config = starterConfigFromEnv({ ...CXONE, HANDOFF_TARGET_SKILL_ID: '4120001' });
+    assert.equal(config.targetQueueId, '4120001');
+    assert.equal(config.targetSkillGroupId, undefined);
+    assert.equal(config.streamEnabled, true, 'the event hub, discovered');
+    assert.equal(config.streamUrl, undefined);
+    assert.equal(starterConfigFromEnv({ ...CXONE, HANDOFF_TARGET_SKILL_ID: '4120001', CXONE_STREAM_URL: 'off' }).streamEnabled, false);
+  });
+
+  it('with the simulator (no access key): the simulator\'s skills', () => {
+    assert.equal(handoffSettingsFromEnv({ CXONE_PROFILE: 'cxone' }).defaultQueueId, '4120002');
+    assert.equal(starterConfigFromEnv({ CXONE_PROFILE: 'cxone' }).targetQueueId, '4120001');
+  });
+});

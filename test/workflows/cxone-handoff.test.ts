@@ -9,6 +9,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { FALLBACK_MESSAGES, FallbackAction } from '../../src/cxone/failures';
+import { cxoneProfile } from '../../src/cxone/profiles/cxone';
+import { silentLogger } from '../../src/log';
+import { startStarter, starterConfigFromEnv } from '../../src/starter';
 import { handoffWorkflowId, statusQuery } from '../../workflows/definitions';
 import { HOLD_MESSAGE } from '../../workflows/fallback';
 import { cxoneInput, FIXTURE_CONTACT, NIGHT_SKILL, startCxoneStack, TECH_SKILL, type CxoneStack } from '../helpers/cxone-stack';
@@ -41,6 +44,10 @@ async function newContact() {
   const created = await stack.control.createContact({ messages: [{ direction: 'inbound', text: 'I need a person' }] });
   assert.ok(created.contactNumber);
   return created.contactNumber;
+}
+
+function ivr(webhookUrl: string, body: unknown): Promise<Response> {
+  return fetch(`${webhookUrl}/v1/ivr/handoff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 }
 
 async function untilWaiting(contactNumber: string): Promise<void> {
@@ -204,18 +211,42 @@ describe('profile cxone: a Studio escalation', () => {
     assert.equal(result.customerNotified, false);
   });
 
-  it('the IVR → messaging switch where the tenant cannot do it: 501 with a reason to branch on, never a session URL', async () => {
-    const res = await fetch(`${stack.starter.webhookUrl}/v1/ivr/handoff`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ dtmf_sequence: '12#', caller_id: '+15551234567', voice_history: { contact_id: '600000123456' } }),
-    });
-    assert.equal(res.status, 501);
+  it('the IVR → messaging switch by elevation: a first message on the configured channel ties a new contact to the call; no session URL', async () => {
+    const res = await ivr(stack.starter.webhookUrl, { dtmf_sequence: '12#', caller_id: '+15557654321', voice_history: { contact_id: '600000777777', queue_name: 'billing' } });
+    assert.equal(res.status, 200);
     const body = (await res.json()) as Record<string, unknown>;
-    assert.equal(body.status, 'error');
-    assert.equal(body.reason, 'channel_switch_unsupported');
-    assert.equal(body.session_url, undefined);
-    assert.match(String(body.message), /keep the caller on voice/);
+    assert.equal(body.status, 'success');
+    assert.equal(body.session_url, undefined, 'never a made-up session URL');
+    assert.match(String(body.contact_number), /^\d+$/);
+    const created = await contact(String(body.contact_number));
+    assert.equal(created.interactionId, '600000777777', 'tied to the voice interaction');
+    assert.deepEqual(outbound(created).length, 1);
+    const [post] = (await stack.control.journal({ method: 'POST' })).entries.filter((e) => e.path.endsWith('/outbound') && JSON.stringify(e.body).includes('elevation'));
+    assert.deepEqual((post?.body as { contact?: unknown }).contact, { elevation: { interaction: { id: '600000777777' }, fromProvider: 'acd' } });
+  });
+
+  it('the IVR → messaging switch where the tenant cannot do it (no elevation channel): 501 with a reason to branch on, nothing started', async () => {
+    const config = { ...cxoneProfile.simulator!.config(stack.sim.url), elevationChannelId: undefined };
+    const api = cxoneProfile.create(config, { settings: stack.settings, logger: silentLogger });
+    const starter = await startStarter({
+      config: { ...starterConfigFromEnv({ CXONE_PROFILE: 'cxone', HANDOFF_WEBHOOK_PORT: '0' }), streamEnabled: false },
+      cxone: api,
+      temporal: stack.env.client,
+      namespace: 'default',
+      taskQueue: stack.taskQueue,
+      logger: silentLogger,
+    });
+    try {
+      const res = await ivr(starter.webhookUrl, { dtmf_sequence: '12#', caller_id: '+15551234567', voice_history: { contact_id: '600000123456' } });
+      assert.equal(res.status, 501);
+      const body = (await res.json()) as Record<string, unknown>;
+      assert.equal(body.reason, 'channel_switch_unsupported');
+      assert.equal(body.session_url, undefined);
+      assert.match(String(body.message), /keep the caller on voice/);
+    } finally {
+      await starter.close();
+      await api.close();
+    }
   });
 
   it('hold updates stay under the per-contact limit: an interval of 1 s is spaced to 60/17 s', async () => {

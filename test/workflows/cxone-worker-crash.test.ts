@@ -83,7 +83,7 @@ it('a worker killed while the outbound message is in flight: one message, not tw
 
   // A new worker takes over.
   const settings = { ...DEFAULT_SETTINGS, defaultQueueId: GENERAL_SKILL, defaultSkillGroupId: undefined };
-  const api = cxoneProfile.create(cxoneProfile.simulatorConfig(sim.url), { settings, logger: silentLogger });
+  const api = cxoneProfile.create(cxoneProfile.simulator!.config(sim.url), { settings, logger: silentLogger });
   const worker = await createHandoffWorker({
     connection: env.nativeConnection,
     namespace: 'default',

@@ -16,6 +16,7 @@
  * messages and returns the one an earlier attempt already sent (same text, sent after the step was
  * scheduled) — at-least-once only if CXone accepted a message but does not list it yet.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { ConfigError } from '../../config-error';
 import { silentLogger } from '../../log';
@@ -69,7 +70,17 @@ export interface CxoneProfileConfig extends Omit<AccessKeySessionOptions, 'http'
   contextFields: Partial<Record<ContextKey, string>>;
   /** How long a transfer CXone accepted may take to show on the contact before it counts as failed. */
   transferConfirmMs: number;
+  /**
+   * The IVR → messaging switch (seed 003) by contact elevation: the digital channel (e.g. an SMS
+   * channel) the caller continues on. Unset: the tenant cannot switch, `/v1/ivr/handoff` says so.
+   */
+  elevationChannelId?: string;
+  /** The first message the caller gets on that channel. */
+  elevationMessage: string;
 }
+
+/** The elevation's first message when CXONE_ELEVATION_MESSAGE is unset. */
+export const DEFAULT_ELEVATION_MESSAGE = 'You asked to continue by message: reply here and we will pick up where the call left off.';
 
 const EXPECTED = {
   CXONE_ISSUER: 'the https URL of the CXone issuer (default https://cxone.niceincontact.com)',
@@ -83,6 +94,8 @@ const EXPECTED = {
   CXONE_TOKEN_REFRESH_SKEW_SECONDS: 'a whole number of seconds >= 0 (default 300)',
   CXONE_CONTEXT_FIELDS: `comma-separated key=ident pairs, keys among ${CONTEXT_KEYS.join(', ')} (ident "-" = do not write)`,
   CXONE_TRANSFER_CONFIRM_SECONDS: 'a number of seconds > 0 (default 10)',
+  CXONE_ELEVATION_CHANNEL_ID: 'the id of the digital channel an IVR caller continues on (e.g. sms_…)',
+  CXONE_ELEVATION_MESSAGE: 'the first message on that channel, at most 1000 characters',
 } as const;
 type Variable = keyof typeof EXPECTED;
 
@@ -106,6 +119,8 @@ const CxoneEnv = z.object({
   CXONE_TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().nonnegative().default(300),
   CXONE_CONTEXT_FIELDS: z.string().optional(),
   CXONE_TRANSFER_CONFIRM_SECONDS: z.coerce.number().positive().max(60).default(10),
+  CXONE_ELEVATION_CHANNEL_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/).optional(),
+  CXONE_ELEVATION_MESSAGE: z.string().max(1000).default(DEFAULT_ELEVATION_MESSAGE),
 });
 
 /** Parse CXONE_CONTEXT_FIELDS over the defaults; undefined when a pair is malformed. */
@@ -142,6 +157,8 @@ export function cxoneProfileConfigFromEnv(env: NodeJS.ProcessEnv = process.env):
     refreshBeforeExpiryMs: e.CXONE_TOKEN_REFRESH_SKEW_SECONDS * 1000,
     contextFields,
     transferConfirmMs: Math.round(e.CXONE_TRANSFER_CONFIRM_SECONDS * 1000),
+    elevationChannelId: e.CXONE_ELEVATION_CHANNEL_ID,
+    elevationMessage: e.CXONE_ELEVATION_MESSAGE,
   };
   return hideSecrets(config);
 }
@@ -195,7 +212,7 @@ const SkillActivityList = z.looseObject({
     }),
   ),
 });
-const OutboundAnswer = z.looseObject({ message: z.looseObject({ id: Id }).nullish() });
+const OutboundAnswer = z.looseObject({ message: z.looseObject({ id: Id }).nullish(), consumerContact: z.looseObject({ id: Id, status: z.string().nullish() }).nullish() });
 const EventHubUrl = z.looseObject({ websocketUrl: z.string().regex(/^wss?:\/\//) });
 /** The definitions list: `{data:[{ident}]}` as the simulator answers, or a bare array (tolerated). */
 const FieldDefinitions = z.union([z.array(z.looseObject({ ident: z.string() })), z.looseObject({ data: z.array(z.looseObject({ ident: z.string() })) }).transform((d) => d.data)]);
@@ -235,11 +252,6 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
     secrets: () => [accessKeySecret, clientSecret],
   });
   const session = new AccessKeySession({ ...config, http, logger, now: deps.now });
-  const sleep = (ms: number, signal?: AbortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
-    });
 
   /** One authenticated call; a 401 refreshes the token once (CXone may revoke early). */
   async function call<S extends z.ZodType>(
@@ -315,7 +327,8 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
 
   return {
     profile: 'cxone',
-    capabilities: CXONE_CAPABILITIES,
+    // The IVR switch only where the tenant's elevation channel is configured.
+    capabilities: { ...CXONE_CAPABILITIES, guestSessions: config.elevationChannelId !== undefined },
     target: config.issuer,
 
     async fetchHistory({ interactionId: contactNumber, limit }, ctx = {}) {
@@ -381,7 +394,7 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
           return { transferId: meta.traceId ?? `skill-${skillId}`, queueId: String(skillId), status: humanAssignee(now) ? 'assigned' : 'queued' };
         }
         if (Date.now() + wait > deadline) break;
-        await sleep(wait, signal);
+        await sleep(wait, undefined, { signal });
       }
       // Retryable: the next attempt repeats the set-style PUT; when attempts run out, the callback fallback.
       return fail(
@@ -466,8 +479,33 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
       return { phoneNumber: source };
     },
 
-    async createGuest() {
-      return fail(CxoneFailure.BadRequest, 'profile cxone has no web-messaging guest sessions: the IVR channel switch is not available on this tenant', 'sendOutbound');
+    /**
+     * The IVR → messaging switch by elevation (the least-sure mapping, CXONE-API.md §2): a first
+     * message to the caller's number on CXONE_ELEVATION_CHANNEL_ID whose `contact.elevation` ties
+     * the new digital contact to the voice interaction. No session URL exists: the answer is the new
+     * contact's number. At-least-once (no read can find the new contact before its number is known).
+     */
+    async createGuest({ attributes }, ctx = {}) {
+      const channelId = config.elevationChannelId;
+      if (!channelId) return fail(CxoneFailure.BadRequest, 'the IVR → messaging switch needs CXONE_ELEVATION_CHANNEL_ID (the digital channel the caller continues on)', 'sendOutbound');
+      const caller = typeof attributes.caller_id === 'string' ? attributes.caller_id : '';
+      if (!E164.test(caller)) fail(CxoneFailure.BadRequest, 'caller_id is not an E.164 number: the messaging channel cannot reach the caller', 'sendOutbound');
+      const voice = (attributes.voice_history ?? {}) as Record<string, unknown>;
+      const interaction = [voice.interaction_id, voice.contact_id, voice.call_id].find((v) => (typeof v === 'string' && v !== '') || typeof v === 'number');
+      if (interaction === undefined) fail(CxoneFailure.BadRequest, 'voice_history has no interaction_id or contact_id to elevate from', 'sendOutbound');
+      const answer = await call('sendOutbound', OutboundAnswer, {
+        params: { channelId },
+        json: {
+          thread: { idOnExternalPlatform: `ivr-${caller}` },
+          messageContent: { type: 'TEXT', payload: { text: config.elevationMessage } },
+          recipients: [{ idOnExternalPlatform: caller, name: '', isPrimary: true, isPrivate: false }],
+          contact: { elevation: { interaction: { id: String(interaction) }, fromProvider: 'acd' } },
+        },
+        signal: ctx.signal,
+      });
+      const contactNumber = answer.consumerContact?.id;
+      if (!contactNumber) return fail(CxoneFailure.InvalidResponse, 'CXone accepted the elevation but named no contact (consumerContact.id)', 'sendOutbound');
+      return { guestId: contactNumber, state: answer.consumerContact?.status ?? 'new', channel: channelId };
     },
 
     async describe() {
@@ -504,17 +542,23 @@ export const cxoneProfile: ProfileDefinition<CxoneProfileConfig> = {
   name: 'cxone',
   capabilities: CXONE_CAPABILITIES,
   configFromEnv: (env) => cxoneProfileConfigFromEnv(env),
-  simulatorConfig: (url) =>
-    hideSecrets({
-      issuer: url,
-      accessKeyId: 'cxone-handoff-dev',
-      accessKeySecret: 'simulator-accepts-any-key=',
-      clientId: 'cxone-handoff-dev',
-      clientSecret: 'simulator-accepts-any-secret',
-      acdApiVersion: 'v30.0',
-      refreshBeforeExpiryMs: 300_000,
-      contextFields: { ...DEFAULT_CONTEXT_FIELDS },
-      transferConfirmMs: 10_000,
-    }),
+  simulator: {
+    profile: 'cxone',
+    config: (url) =>
+      hideSecrets({
+        issuer: url,
+        accessKeyId: 'cxone-handoff-dev',
+        accessKeySecret: 'simulator-accepts-any-key=',
+        clientId: 'cxone-handoff-dev',
+        clientSecret: 'simulator-accepts-any-secret',
+        acdApiVersion: 'v30.0',
+        refreshBeforeExpiryMs: 300_000,
+        contextFields: { ...DEFAULT_CONTEXT_FIELDS },
+        transferConfirmMs: 10_000,
+        // The simulator's fixture chat channel (src/sim/cxone/fixtures.ts) takes elevations.
+        elevationChannelId: 'chat_0d3f5c2a-7b1e-4c55-9a6e-2f4b8c9d1e07',
+        elevationMessage: DEFAULT_ELEVATION_MESSAGE,
+      }),
+  },
   create: (config, deps) => cxoneApi(config, deps),
 };

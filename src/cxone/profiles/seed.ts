@@ -146,7 +146,10 @@ export const seedProfile: ProfileDefinition<CxoneConfig> = {
   name: 'seed',
   capabilities: SEED_CAPABILITIES,
   configFromEnv: (env) => cxoneConfigFromEnv(env),
-  simulatorConfig: (url) => ({ baseUrl: url, clientId: 'cxone-handoff-dev', clientSecret: 'simulator-accepts-any-secret', tokenEndpoint: 'token', refreshBeforeExpiryMs: 300_000 }),
+  simulator: {
+    profile: 'seed',
+    config: (url) => ({ baseUrl: url, clientId: 'cxone-handoff-dev', clientSecret: 'simulator-accepts-any-secret', tokenEndpoint: 'token', refreshBeforeExpiryMs: 300_000 }),
+  },
   create: (config, deps) =>
     seedApi(
       new CxoneClient({ ...config, logger: deps.logger, onResponse: deps.onResponse, dispatcher: deps.dispatcher, timeoutsMs: deps.timeoutsMs, now: deps.now }),
