@@ -15,7 +15,13 @@ export async function cxoneCall<T>(fn: (ctx: Required<OperationContext>) => Prom
   // cancellation to the in-flight call.
   const heartbeat = setInterval(() => ctx.heartbeat(), HEARTBEAT_INTERVAL_MS);
   try {
-    const op = { signal: ctx.cancellationSignal, attempt: ctx.info.attempt, scheduledAtMs: ctx.info.scheduledTimestampMs };
+    const info = ctx.info;
+    const op = {
+      signal: ctx.cancellationSignal,
+      attempt: info.attempt,
+      scheduledAtMs: info.scheduledTimestampMs,
+      deadlineAtMs: info.currentAttemptScheduledTimestampMs + info.startToCloseTimeoutMs,
+    };
     return { value: await fn(op), attempt: ctx.info.attempt };
   } catch (err) {
     const failure = toApplicationFailure(err);

@@ -16,6 +16,8 @@ export interface HandoffSettings {
    * /interactions/{id}/transfer (seed 001: target, context, history).
    */
   transferForm: 'transfers' | 'interaction';
+  /** Profile cxone: the (phone) skill callbacks are queued on (HANDOFF_CALLBACK_SKILL_ID); unset: the handoff's skill. */
+  callbackSkillId?: string;
 }
 
 export interface ActivityDeps {

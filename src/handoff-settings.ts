@@ -95,7 +95,14 @@ const EXPECTED = {
 export function handoffSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, { simulator = usesSimulator(env) }: RoutingOptions = {}): HandoffSettings {
   if (cxoneProfileSelected(env)) {
     // Profile cxone routes by skill: the general queue of the 403 fallback is a skill too.
-    return { ...DEFAULT_SETTINGS, defaultQueueId: skillIdFromEnv(env, 'HANDOFF_DEFAULT_SKILL_ID', simulator, 'the general skill (403 fallback)'), defaultSkillGroupId: undefined };
+    const callback = env.HANDOFF_CALLBACK_SKILL_ID?.trim();
+    if (callback && !SKILL_ID.test(callback)) throw new ConfigError('HANDOFF_CALLBACK_SKILL_ID', 'HANDOFF_CALLBACK_SKILL_ID is invalid: expected the (phone) skill callbacks are queued on, a CXone skill id (whole number)');
+    return {
+      ...DEFAULT_SETTINGS,
+      defaultQueueId: skillIdFromEnv(env, 'HANDOFF_DEFAULT_SKILL_ID', simulator, 'the general skill (403 fallback)'),
+      defaultSkillGroupId: undefined,
+      ...(callback ? { callbackSkillId: callback } : {}),
+    };
   }
   const SettingsEnv = z.object({
     HANDOFF_DEFAULT_QUEUE_ID: routingIdSchema('HANDOFF_DEFAULT_QUEUE_ID', simulator),

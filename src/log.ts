@@ -19,9 +19,9 @@ export interface Logger {
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const SECRET_KEY = /(secret|password|token|authorization|api[-_]?key|cookie)/i;
-const BEARER = /(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
-const FORM_SECRET = /((?:client_secret|access_token|refresh_token|token)=)[^&\s"]+/gi;
-const JSON_SECRET = /("(?:client_secret|access_token|refresh_token|token|password)"\s*:\s*")[^"]*"/gi;
+const BEARER = /((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/g;
+const FORM_SECRET = /((?:client_secret|access_token|refresh_token|id_token|token|password)=)[^&\s"]+/gi;
+const JSON_SECRET = /("(?:client_secret|access_token|refresh_token|id_token|token|password)"\s*:\s*")[^"]*"/gi;
 
 /** Mask anything that looks like a credential inside free text. */
 export function redactText(text: string): string {

@@ -24,7 +24,7 @@
 import { patched, upsertSearchAttributes } from '@temporalio/workflow';
 import { CxoneFailure, FallbackAction, fallbackFor } from '../src/cxone/failures';
 import { InteractionIdKey, QueueIdKey, type BotHandoffInput, type BotHandoffResult, type HistoryEntry } from './definitions';
-import { endReached, fallback, Handoff, undoOnCancel } from './handoff-core';
+import { endFailed, endReached, fallback, Handoff, undoOnCancel } from './handoff-core';
 import { fetchHistory, holdAndNotify, markInProgress, preflight, transfer } from './handoff-steps';
 import { legacyBotHandoff } from './legacy/bot-handoff';
 import { together, type StepFailure } from './step';
@@ -69,6 +69,11 @@ async function runHandoff(h: Handoff): Promise<BotHandoffResult> {
 /** The decision point: a failed transfer takes its fallback from the catalogue. */
 async function onTransferFailure(h: Handoff, failure: StepFailure, history: HistoryEntry[]): Promise<BotHandoffResult> {
   if (failure.type === CxoneFailure.Conflict) return endReached(h, 'already_transferred');
+  // The customer left (profile cxone reads the contact): nobody to route or to tell.
+  if (failure.type === CxoneFailure.ContactClosed) {
+    h.decide(failure);
+    return endFailed(h, 'abandoned');
+  }
   const action = fallbackFor(failure.type) ?? FallbackAction.EscalateToAdmin;
   if (action !== FallbackAction.GeneralQueue) return fallback(h, failure, action);
 

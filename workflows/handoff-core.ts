@@ -301,12 +301,14 @@ async function compensate(h: Handoff, reason: FallbackActionName | 'abandoned' |
 
 /**
  * A fallback: the failure that decided it is recorded (the latest one wins), then endFailed. A
- * callback on a CXone that queues callbacks (capabilities.callbacks) is asked for first; when it
- * cannot be (no phone number, CXone refused), the next action of the table: escalate to an admin.
+ * callback on a CXone that queues callbacks (capabilities.callbacks) is asked for first — unless a
+ * transfer landed (the contact waits in a queue without a hold to release: an agent may still take
+ * it, and a phone call on top would be a second agent for one customer); without a phone number,
+ * the next action of the table: escalate to an admin.
  */
 export async function fallback(h: Handoff, failure: HandoffFailure, action: FallbackActionName): Promise<BotHandoffResult> {
   h.decide(failure);
-  const asksCallback = action === FallbackAction.CallbackRequest && h.input.capabilities?.callbacks === true;
+  const asksCallback = action === FallbackAction.CallbackRequest && h.input.capabilities?.callbacks === true && h.state.transferId === undefined;
   // A cancellation already asked for wins (endFailed would report it): no callback for a cancelled handoff.
   if (asksCallback) await throwIfCancelled();
   const taken = asksCallback ? await requestCallback(h) : action;
@@ -328,8 +330,14 @@ function requestCallback(h: Handoff): Promise<FallbackActionName> {
       input: { interactionId: h.input.interactionId, queueId: h.state.queueId, ...(phoneNumber ? { phoneNumber } : {}) },
     });
     if (r.ok) return FallbackAction.CallbackRequest;
-    h.warn(`callback not requested (${r.failure.message}): escalating to an admin instead`);
-    return FallbackAction.EscalateToAdmin;
+    // No number to call (or CXone refused the request as such): the next fallback of the table.
+    if (r.failure.type === CxoneFailure.BadRequest) {
+      h.warn(`callback not requested (${r.failure.message}): escalating to an admin instead`);
+      return FallbackAction.EscalateToAdmin;
+    }
+    // CXone unavailable: the guest is still told, and an operator sees what to redo.
+    h.needsAttention('callback', `callback not requested: ${r.failure.message}`);
+    return FallbackAction.CallbackRequest;
   });
 }
 
@@ -347,12 +355,14 @@ export async function endFailed(h: Handoff, reason: FallbackActionName | 'abando
       const sent = await settle(h, {
         name: 'sendMessage',
         attention: 'customerMessage',
+        // A contact that closed meanwhile has nobody to tell: nothing left to do (profile cxone).
+        doneWhen: [CxoneFailure.ContactClosed],
         activity: 'sendMessage',
         policy: COMPENSATION_POLICY,
         summary: `Tell the guest: ${reason}`,
         input: { conversationId: h.input.conversationId, body: text, sender: 'bot_fallback', idempotencyKey: h.key(`message-${reason}`) },
       });
-      h.state.customerNotified ||= sent.ok;
+      h.state.customerNotified ||= sent.ok && !sent.failure;
     }
     return record(h, reason === 'abandoned' ? 'abandoned' : 'fallback');
   });

@@ -49,6 +49,8 @@ export const CxoneFailure = {
   NotFound: 'CxoneNotFound',
   /** 409: the interaction was already transferred, is not on hold, or is in a terminal state. */
   Conflict: 'CxoneConflict',
+  /** Profile cxone: the contact is closed, resolved or trashed — the customer left; nobody to transfer or message. */
+  ContactClosed: 'CxoneContactClosed',
   /** A 2xx whose body does not match the expected schema. */
   InvalidResponse: 'CxoneInvalidResponse',
   /** Any other status. */
@@ -165,6 +167,16 @@ export const FAILURE_CATALOGUE: Record<FailureType, FailureEntry> = {
     meaning: 'CXone refused the operation (403): scope or queue access',
     fix: (ctx) =>
       `The OAuth client may not transfer into ${target(ctx)} (403): add the interactions:transfer scope to the client (CXone Admin › OAuth clients) or grant it access to the queue, and check HANDOFF_DEFAULT_QUEUE_ID for the general-queue fallback.`,
+  },
+  [CxoneFailure.ContactClosed]: {
+    statuses: [],
+    retryable: false,
+    // The customer leaving is an outcome (abandoned), not an error.
+    benign: true,
+    fallback: FallbackAction.TerminateGracefully,
+    ivrReason: 'bad_request',
+    meaning: 'the contact is closed: the customer left before an agent could take it',
+    fix: () => 'Nothing to fix: the customer closed the conversation before the transfer; the handoff ended as abandoned and nobody was messaged.',
   },
   [CxoneFailure.NotFound]: {
     statuses: [404],

@@ -159,7 +159,10 @@ export class CxoneHttp {
     else if (req.basicAuth) headers.authorization = `Basic ${Buffer.from(`${req.basicAuth.user}:${req.basicAuth.password}`).toString('base64')}`;
     if (spec.mutating && req.idempotencyKey) headers['idempotency-key'] = req.idempotencyKey;
 
-    const secrets = [...this.#secrets(), ...(req.bearerToken ? [req.bearerToken] : []), ...(req.basicAuth ? [req.basicAuth.password] : [])];
+    const raw = [...this.#secrets(), ...(req.bearerToken ? [req.bearerToken] : []), ...(req.basicAuth ? [req.basicAuth.password] : [])];
+    // As they travel too: form-encoded (an access key's `=` as %3D) and, for the client, inside the Basic header.
+    const secrets = raw.flatMap((s) => [s, encodeURIComponent(s), new URLSearchParams({ s }).toString().slice(2)]);
+    if (req.basicAuth) secrets.push(Buffer.from(`${req.basicAuth.user}:${req.basicAuth.password}`).toString('base64'));
     const started = performance.now();
     let status: number | undefined;
     let serverCorrelationId: string | undefined;

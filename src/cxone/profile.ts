@@ -42,6 +42,8 @@ export interface OperationContext {
   attempt?: number;
   /** When the activity was first scheduled (epoch ms): nothing the handoff sent before it can be this call's effect. */
   scheduledAtMs?: number;
+  /** When this attempt runs out of time (epoch ms): a wait inside the operation must end before it. */
+  deadlineAtMs?: number;
 }
 
 export interface HistoryResult {
@@ -134,6 +136,8 @@ export interface CxoneApi {
   releaseHold(input: { interactionId: string; holdId?: string; idempotencyKey: string }, ctx?: OperationContext): Promise<void>;
   sendMessage(input: MessageRequest, ctx?: OperationContext): Promise<{ messageId: string }>;
   queueHealth(input: { queueId: string; interactionId?: string }, ctx?: OperationContext): Promise<QueueHealth>;
+  /** The cheapest authenticated read of the queue, for `/healthz` (default: queueHealth). */
+  probe?(queueId: string, ctx?: OperationContext): Promise<void>;
   createGuest(input: CreateGuestRequest & { idempotencyKey: string }, ctx?: OperationContext): Promise<GuestSession>;
   /** Queue a callback to the customer on a skill (capability `callbacks`); the phone number from the escalation or the contact. */
   requestCallback?(input: CallbackRequest, ctx?: OperationContext): Promise<{ phoneNumber: 'escalation' | 'contact' }>;

@@ -69,16 +69,22 @@ const digits = (field: string, max: number) =>
  * (`channel: "voice"`) is identified by its ACD `contactId` (the contact running the script) and
  * needs no contact number.
  */
+/** Studio sends every variable, set or not: an empty string in an optional field means "not given". */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 export const StudioEscalationSchema = z
   .strictObject({
-    contactNumber: digits('contactNumber', 20).optional(),
+    contactNumber: optional(digits('contactNumber', 20)),
     skillId: digits('skillId', 12),
-    reason: boundedString('reason', 200).min(1).optional(),
-    botConfidence: z.number().min(0).max(1).optional(),
-    language: boundedString('language', 35).regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "'language' must be a language tag like en-US").optional(),
-    phoneNumber: boundedString('phoneNumber', 16).regex(/^\+[1-9]\d{1,14}$/, "'phoneNumber' must be an E.164 number like +15551234567").optional(),
-    contactId: digits('contactId', 20).optional(),
-    channel: z.enum(['digital', 'voice']).optional(),
+    reason: optional(boundedString('reason', 200).min(1)),
+    // A number, or the string a Studio variable holds ("0.31").
+    botConfidence: optional(
+      z.preprocess((v) => (typeof v === 'string' && /^\d*\.?\d+$/.test(v) ? Number(v) : v), z.number({ error: "'botConfidence' must be a number between 0 and 1" }).min(0).max(1)),
+    ),
+    language: optional(boundedString('language', 35).regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "'language' must be a language tag like en-US")),
+    phoneNumber: optional(boundedString('phoneNumber', 16).regex(/^\+[1-9]\d{1,14}$/, "'phoneNumber' must be an E.164 number like +15551234567 (with the country code)")),
+    contactId: optional(digits('contactId', 20)),
+    channel: optional(z.enum(['digital', 'voice'])),
   })
   .superRefine((e, ctx) => {
     if (e.channel === 'voice' && !e.contactId) ctx.addIssue({ code: 'custom', path: ['contactId'], message: "'contactId' is required for a voice call: the ACD contact running the Studio script" });

@@ -137,5 +137,16 @@ export interface InputIssue {
 
 /** zod issues as `{path: 'a.b.0', message}`, every one of them. */
 export function toIssues(error: z.ZodError): InputIssue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: bounded(i.message) }));
+  // An answer stays small (a Studio REST action reads at most 32 KB): a body with thousands of bad fields gets the first ones.
+  if (issues.length <= MAX_ISSUES) return issues;
+  return [...issues.slice(0, MAX_ISSUES), { path: '(root)', message: `…and ${issues.length - MAX_ISSUES} more problems` }];
+}
+
+/** The most issues one 400 lists, and the longest message (an unknown-keys issue names every key). */
+const MAX_ISSUES = 50;
+const MAX_ISSUE_MESSAGE = 300;
+
+function bounded(message: string): string {
+  return message.length > MAX_ISSUE_MESSAGE ? `${message.slice(0, MAX_ISSUE_MESSAGE - 1)}…` : message;
 }

@@ -4,7 +4,7 @@
  *
  *   temporal  the frontend answers `GetSystemInfo` (a deadline on the gRPC call)
  *   cxone     an authenticated read really answers: the token (cached or fetched) and
- *             the target queue's health (seed: the queue and its agents; cxone: the skill's activity). Any HTTP answer but a 5xx or a 401/403 counts as up (a 404
+ *             a read of the target queue (seed: `GET` of the queue; cxone: the skill's activity). Any HTTP answer but a 5xx or a 401/403 counts as up (a 404
  *             says CXone is there); the result is kept for `cacheMs` so load-balancer probes do not
  *             become CXone traffic.
  *   stream    reported (connected / reconnecting), not judged: the webhook works without it.
@@ -17,7 +17,7 @@ import type { WebhookHealth } from './webhook';
 
 export interface StarterHealthOptions {
   temporal: Pick<Client, 'withDeadline' | 'workflowService'>;
-  cxone: Pick<CxoneApi, 'queueHealth'>;
+  cxone: Pick<CxoneApi, 'queueHealth' | 'probe'>;
   /** The queue read as CXone's probe (HANDOFF_TARGET_QUEUE_ID; profile cxone: the target skill). */
   probeQueueId: string;
   stream?: Pick<StreamListener, 'status'>;
@@ -55,7 +55,8 @@ export function createStarterHealth(opts: StarterHealthOptions): () => Promise<W
     if (cached && now() - cached.at < cacheMs) return cached.problem;
     let problem: string | undefined;
     try {
-      await opts.cxone.queueHealth({ queueId: opts.probeQueueId }, { signal: AbortSignal.timeout(timeoutMs) });
+      const signal = AbortSignal.timeout(timeoutMs);
+      await (opts.cxone.probe ? opts.cxone.probe(opts.probeQueueId, { signal }) : opts.cxone.queueHealth({ queueId: opts.probeQueueId }, { signal }));
     } catch (err) {
       problem = cxoneProblem(err);
     }

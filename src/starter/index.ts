@@ -68,7 +68,7 @@ export async function startStarter(opts: StarterOptions): Promise<RunningStarter
     metrics,
     ...(cxone.capabilities.guestSessions
       ? {}
-      : { unsupported: `profile ${cxone.profile} cannot create web messaging guest sessions: keep the caller on voice (the IVR → messaging switch by contact elevation is not available yet)` }),
+      : { unsupported: `profile ${cxone.profile} cannot switch this caller to messaging here (set CXONE_ELEVATION_CHANNEL_ID to switch by contact elevation): keep the caller on voice` }),
   });
   const app = buildWebhook({
     starter,

@@ -25,6 +25,8 @@ import type { StarterMetrics } from './metrics';
 export const INTERACTIONS_TOPIC = 'interactions';
 /** Close code of a refused token (seed stream; 4000-4999 is the application range). */
 export const CLOSE_UNAUTHORIZED = 4001;
+/** Application heartbeats left unanswered before the connection counts as dead (NICE's agent SDK: 5). */
+export const MAX_MISSED_HEARTBEATS = 5;
 /** How much of a bad frame a log line quotes: enough to recognise it, never a whole payload. */
 export const FRAME_EXCERPT_CHARS = 200;
 
@@ -195,6 +197,8 @@ export class StreamListener {
   readonly #protocol: StreamProtocol;
   #session: StreamProtocolSession | undefined;
   #heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Heartbeats sent since the last `pong`: the event hub SDK gives up after 5 unanswered. */
+  #missedBeats = 0;
   /** A pause the server asked for (RATE_LIMIT_EXCEEDED) before the next reconnect. */
   #pauseMs: number | undefined;
 
@@ -351,6 +355,7 @@ export class StreamListener {
       return;
     }
     const control = frame === undefined ? undefined : session.control(frame);
+    if (control === 'pong') this.#missedBeats = 0;
     if (typeof frame !== 'object' || frame === null || Array.isArray(frame)) {
       if (control !== undefined && control !== 'unknown') {
         this.#log.debug('stream control frame', { type: control });
@@ -393,8 +398,15 @@ export class StreamListener {
       this.#attempt = 0;
       if (session.heartbeat) {
         const { frame: beat, intervalMs } = session.heartbeat;
+        this.#missedBeats = 0;
         this.#heartbeatTimer = setInterval(() => {
-          if (ws === this.#ws) ws.send(JSON.stringify(beat));
+          if (ws !== this.#ws) return;
+          if (this.#missedBeats >= MAX_MISSED_HEARTBEATS) {
+            this.#abort(ws, `no pong to ${MAX_MISSED_HEARTBEATS} heartbeats`);
+            return;
+          }
+          this.#missedBeats += 1;
+          ws.send(JSON.stringify(beat));
         }, intervalMs);
       }
       this.#log.info('stream subscribed', { protocol: this.#protocol.name, subscriptions: this.#subscriptions, afterAttempts });

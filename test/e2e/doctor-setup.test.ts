@@ -46,7 +46,7 @@ async function setup(env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ cod
   cli.child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   const code = await cli.exited;
   const out = cli.output();
-  for (const secret of [KEY_SECRET, CLIENT_SECRET]) assert.ok(!out.includes(secret), 'no secret is ever printed');
+  for (const secret of [KEY_SECRET, encodeURIComponent(KEY_SECRET), KEY_SECRET.replace(/=+$/, ''), CLIENT_SECRET]) assert.ok(!out.includes(secret), 'no secret is ever printed, in any encoding');
   return { code, out, report: JSON.parse(stdout) as SetupReport };
 }
 

@@ -158,7 +158,11 @@ describe('profile cxone: authentication the real way', () => {
 
   it('a wrong access key names CXONE_ACCESS_KEY_ID/SECRET and the OAuth error, never the secret; it maps to CxoneUnauthorized', async () => {
     issuer.intercept({ path: '/.well-known/openid-configuration', method: 'GET' }).reply(200, { token_endpoint: `${ISSUER}/auth/token` });
-    issuer.intercept({ path: '/auth/token', method: 'POST' }).reply(400, { error: 'invalid_grant', error_description: 'invalid access key' });
+    // A token endpoint that echoes what it got (form and headers) must not carry the secrets into the error.
+    issuer.intercept({ path: '/auth/token', method: 'POST' }).reply((o) => ({
+      statusCode: 400,
+      data: { error: 'invalid_grant', error_description: `invalid access key in ${String(o.body)} with ${headersOf(o.headers).authorization}` },
+    }));
     const err = await make().fetchHistory({ interactionId: CONTACT, limit: 5 }).then(
       () => assert.fail('expected a refusal'),
       (e: Error) => e,
@@ -167,8 +171,9 @@ describe('profile cxone: authentication the real way', () => {
     assert.match(err.message, /CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET/);
     const failure = toApplicationFailure(err);
     assert.equal(failure.type, CxoneFailure.Unauthorized);
+    const forms = [KEY_SECRET, encodeURIComponent(KEY_SECRET), KEY_SECRET.replace(/=+$/, ''), CLIENT_SECRET, Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')];
     for (const text of [err.message, JSON.stringify(failure), inspect(err), ...logLines]) {
-      assert.ok(!text.includes(KEY_SECRET) && !text.includes(CLIENT_SECRET), 'no secret anywhere');
+      for (const secret of forms) assert.ok(!text.includes(secret), 'no secret anywhere, in any encoding');
     }
   });
 
@@ -188,6 +193,34 @@ describe('profile cxone: authentication the real way', () => {
     const [first, second] = seen.filter((s) => s.path.endsWith('/messages'));
     assert.equal(first!.headers.authorization, 'Bearer access-token-1-xxxxxxxx');
     assert.equal(second!.headers.authorization, 'Bearer access-token-2-xxxxxxxx');
+  });
+
+  it('refreshes before expiry with the refresh grant, and signs in with the key again when the refresh is refused', async () => {
+    let clock = 1_000_000;
+    let refusals = 0;
+    issuer.intercept({ path: '/.well-known/openid-configuration', method: 'GET' }).reply(200, { token_endpoint: `${ISSUER}/auth/token` }).persist();
+    issuer
+      .intercept({ path: '/auth/token', method: 'POST' })
+      .reply<Record<string, unknown>>((o) => {
+        record(ISSUER)(o);
+        const grant = new URLSearchParams(String(o.body)).get('grant_type');
+        if (grant === 'refresh_token' && refusals-- > 0) return { statusCode: 400, data: { error: 'invalid_grant', error_description: 'refresh token expired' } };
+        tokens += 1;
+        return { statusCode: 200, data: { access_token: `access-token-${tokens}-xxxxxxxx`, expires_in: 3600, refresh_token: `refresh-${tokens}-yyyyyyyy`, id_token: jwt({ iss: ISSUER, tenantId: TENANT }) } };
+      })
+      .persist();
+    issuer.intercept({ path: `/.well-known/cxone-configuration?tenantId=${TENANT}`, method: 'GET' }).reply(200, { api_endpoint: API }).persist();
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}/messages`, method: 'GET' }).reply(200, { data: [] }).persist();
+    const cx = cxoneApi(config(), { settings: DEFAULT_SETTINGS, dispatcher: agent, now: () => clock });
+    const grants = () => seen.filter((x) => x.path === '/auth/token').map((x) => new URLSearchParams(x.body).get('grant_type'));
+    await cx.fetchHistory({ interactionId: CONTACT, limit: 1 });
+    clock += 3_360_000; // 56 min: inside the 5 min before expiry
+    await cx.fetchHistory({ interactionId: CONTACT, limit: 1 });
+    assert.deepEqual(grants(), ['password', 'refresh_token']);
+    refusals = 1;
+    clock += 3_400_000;
+    await cx.fetchHistory({ interactionId: CONTACT, limit: 1 });
+    assert.deepEqual(grants(), ['password', 'refresh_token', 'refresh_token', 'password']);
   });
 
   it('concurrent calls share one sign-in (single-flight)', async () => {
@@ -290,13 +323,28 @@ describe('profile cxone: every step as NICE documents it', () => {
     assert.match(err.message, /did not show it within 400 ms/);
   });
 
-  it('transfer of a closed contact: NotFound (the guest left); of one already with an agent: Conflict (done)', async () => {
+  it('a routing PUT that changed nothing on the contact is not a confirmed transfer (first attempt); a retry accepts the queue it finds', async () => {
+    mockAuth();
+    // In some queue already, no bot assignee (a Virtual Agent Hub bot is no DFO user), and it stays so.
+    const waiting = { ...CONTACT_BODY, routingQueueId: 'bot-entry-queue', inboxAssigneeUser: null };
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}`, method: 'GET' }).reply(200, waiting).persist();
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}/custom-fields`, method: 'PUT' }).reply(204, '').persist();
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}/routing-queue`, method: 'PUT' }).reply(204, '').persist();
+    api.intercept({ path: '/dfo/3.0/event-hub-subscriptions', method: 'POST' }).reply(200, {}).persist();
+    const input = { interactionId: CONTACT, queueId: '4120001', trigger: { kind: 'intent' as const }, history: [], guest: {}, idempotencyKey: 'k' };
+    const first = await make({ transferConfirmMs: 300 }).transfer(input, { attempt: 1 }).catch(toApplicationFailure);
+    assert.equal((first as { type?: string }).type, CxoneFailure.Unavailable);
+    const retried = await make({ transferConfirmMs: 300 }).transfer(input, { attempt: 2 });
+    assert.equal(retried.status, 'queued');
+  });
+
+  it('transfer of a closed contact: ContactClosed (the guest left); of one already with an agent: Conflict (done)', async () => {
     mockAuth();
     api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}`, method: 'GET' }).reply(200, { ...CONTACT_BODY, status: 'closed' });
     api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}`, method: 'GET' }).reply(200, { ...CONTACT_BODY, inboxAssigneeUser: { id: 9, isBotUser: false } });
     const cx = make();
     const input = { interactionId: CONTACT, queueId: '4120001', trigger: { kind: 'intent' as const }, history: [], guest: {}, idempotencyKey: 'k' };
-    assert.equal((await cx.transfer(input).catch(toApplicationFailure) as { type?: string }).type, CxoneFailure.NotFound);
+    assert.equal((await cx.transfer(input).catch(toApplicationFailure) as { type?: string }).type, CxoneFailure.ContactClosed);
     assert.equal((await cx.transfer(input).catch(toApplicationFailure) as { type?: string }).type, CxoneFailure.Conflict);
   });
 
@@ -411,6 +459,8 @@ describe('profile cxone: configuration', () => {
     assert.throws(() => cxoneProfileConfigFromEnvFor({ CXONE_ACD_API_VERSION: '30' }, {}), /CXONE_ACD_API_VERSION is invalid/);
     assert.throws(() => cxoneProfileConfigFromEnvFor({ CXONE_CONTEXT_FIELDS: 'nonsense=abc' }, {}), /CXONE_CONTEXT_FIELDS is invalid/);
     assert.throws(() => cxoneProfileConfigFromEnvFor({ CXONE_ELEVATION_CHANNEL_ID: 'chat id with spaces' }, {}), /CXONE_ELEVATION_CHANNEL_ID is invalid/);
+    assert.throws(() => cxoneProfileConfigFromEnvFor({ CXONE_ISSUER: 'http://cxone.niceincontact.com' }, {}), /CXONE_ISSUER is invalid: expected the https URL/);
+    assert.equal(cxoneProfileConfigFromEnvFor({ CXONE_ISSUER: 'http://127.0.0.1:8787' }, {}).issuer, 'http://127.0.0.1:8787');
     const noSwitch = cxoneApi(config(), { settings: DEFAULT_SETTINGS });
     const withSwitch = cxoneApi(cxoneProfileConfigFromEnvFor({ CXONE_ELEVATION_CHANNEL_ID: 'sms_1' }, {}), { settings: DEFAULT_SETTINGS });
     assert.deepEqual([noSwitch.capabilities.guestSessions, withSwitch.capabilities.guestSessions], [false, true], 'the IVR switch only with an elevation channel');

@@ -6,6 +6,8 @@
  * listener away for the pause it asks. Plus the pure mapping of hub events.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DEFAULT_SETTINGS } from '../../activities/deps';
 import type { CxoneApi } from '../../src/cxone/profile';
@@ -17,6 +19,7 @@ import type { HandoffStarter } from '../../src/starter/start-handoff';
 import { eventHubProtocol, type StreamListener } from '../../src/starter/stream';
 import { routingEventOfHub, type RoutingEvent } from '../../src/starter/trigger';
 import { until } from '../helpers/until';
+import { WebSocketServer } from 'ws';
 
 let sim: RunningSimulator;
 let control: SimControl;
@@ -61,7 +64,7 @@ describe('the event hub listener (profile cxone)', () => {
   it('registers with the token on the discovered URL and stays connected through heartbeats', async () => {
     const l = start();
     await until('registered', async () => l.status.connected);
-    await new Promise((r) => setTimeout(r, 300)); // several heartbeats
+    await new Promise((r) => setTimeout(r, 600)); // a dozen heartbeats: more than 5 would go unanswered if pongs were not read
     assert.equal(l.status.connected, true);
     assert.equal(l.status.reconnects, 0);
     const hub = (await control.cxoneState()).eventHub;
@@ -98,6 +101,43 @@ describe('the event hub listener (profile cxone)', () => {
     await until('registered again', async () => l.status.connected && l.status.subscriptions === 2, 10_000);
     assert.ok(Date.now() - at >= 1400, `came back after ${Date.now() - at} ms, before the 1.5 s pause`);
     assert.match(l.status.lastError ?? '', /back off/);
+  });
+});
+
+describe('the event hub listener against a hub that stops answering', () => {
+  it('5 heartbeats without a pong: the connection counts as dead and is opened again', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    const registered: string[] = [];
+    wss.on('connection', (ws) =>
+      ws.on('message', (data) => {
+        const frame = JSON.parse(String(data)) as { action?: string; payload?: { token?: string } };
+        if (frame.action === 'register') {
+          registered.push(frame.payload?.token ? 'with token' : 'without token');
+          ws.send(JSON.stringify('authorized'));
+        }
+        // heartbeats are never answered
+      }),
+    );
+    try {
+      const starter = { notifyRouting: async () => 'delivered' as const } as unknown as HandoffStarter;
+      const l = createEventHubStarter({
+        eventHub: api.eventHub!,
+        starter,
+        logger: silentLogger,
+        url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}/event-hub`,
+        listener: { protocol: eventHubProtocol({ heartbeatMs: 30 }), backoff: { baseMs: 10, maxMs: 20 } },
+      });
+      listener = l;
+      l.start();
+      await until('it gave up on the silent hub', async () => l.status.reconnects >= 1, 5_000);
+      assert.match(l.status.lastError ?? '', /no pong to 5 heartbeats/);
+      assert.deepEqual(registered.slice(0, 1), ['with token']);
+    } finally {
+      await listener?.stop();
+      listener = undefined;
+      wss.close();
+    }
   });
 });
 

@@ -67,8 +67,8 @@ describe('the failure catalogue', () => {
     }
   });
 
-  it('marks 409 and 429 benign, and the activity failure carries the BENIGN category; a 503 does not', () => {
-    assert.deepEqual(Object.values(CxoneFailure).filter(isBenignFailure).sort(), [CxoneFailure.Conflict, CxoneFailure.RateLimited].sort());
+  it('marks 409, 429 and a closed contact (the customer left) benign, and the activity failure carries the BENIGN category; a 503 does not', () => {
+    assert.deepEqual(Object.values(CxoneFailure).filter(isBenignFailure).sort(), [CxoneFailure.Conflict, CxoneFailure.RateLimited, CxoneFailure.ContactClosed].sort());
     assert.equal(toApplicationFailure(http(409)).category, ApplicationFailureCategory.BENIGN);
     assert.equal(toApplicationFailure(http(429, 2000)).category, ApplicationFailureCategory.BENIGN);
     assert.equal(toApplicationFailure(http(503)).category, undefined);

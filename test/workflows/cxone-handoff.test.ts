@@ -132,6 +132,21 @@ describe('profile cxone: a Studio escalation', () => {
     await maybeRecordHistory('cxone-unknown-skill', stack.env.client.workflow.getHandle(handoffWorkflowId(contactNumber)));
   });
 
+  it('the customer closed the chat before the transfer: the handoff ends abandoned, nothing routed, nobody messaged', async () => {
+    const contactNumber = await newContact();
+    await stack.control.closeContact(contactNumber);
+    const posted = await stack.studio({ contactNumber, skillId: 4120001 });
+    assert.equal(posted.status, 202);
+    const result = await stack.result(contactNumber);
+    assert.equal(result.outcome, 'abandoned');
+    assert.equal(result.customerNotified, false);
+    assert.match(result.warnings.join('\n') + JSON.stringify(await stack.env.client.workflow.getHandle(handoffWorkflowId(contactNumber)).query(statusQuery)), /CxoneContactClosed|is closed/);
+    const c = await contact(contactNumber);
+    assert.equal(c.routing.length, 0);
+    assert.deepEqual(outbound(c), [], 'a closed conversation is not reopened by a message');
+    await maybeRecordHistory('cxone-contact-closed-before-transfer', stack.env.client.workflow.getHandle(handoffWorkflowId(contactNumber)));
+  });
+
   it('no agents on the skill (preflight): a callback is queued (query parameters) instead of a transfer, and the customer told', async () => {
     const contactNumber = await newContact();
     const input = cxoneInput(contactNumber, NIGHT_SKILL, { preflight: true });

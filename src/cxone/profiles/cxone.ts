@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../config-error';
 import { silentLogger } from '../../log';
 import { AccessKeySession, type AccessKeySessionOptions } from '../access-key-auth';
-import { catalogueFailure, CxoneHttpError } from '../errors';
+import { catalogueFailure, CxoneHttpError, CxoneNetworkError } from '../errors';
 import { CxoneFailure, type CxoneFailureType } from '../failures';
 import { CxoneHttp } from '../http';
 import type { CxoneApi, ProfileCapabilities, ProfileDefinition, ProfileDeps, TransferRequest } from '../profile';
@@ -83,25 +83,27 @@ export interface CxoneProfileConfig extends Omit<AccessKeySessionOptions, 'http'
 export const DEFAULT_ELEVATION_MESSAGE = 'You asked to continue by message: reply here and we will pick up where the call left off.';
 
 const EXPECTED = {
-  CXONE_ISSUER: 'the https URL of the CXone issuer (default https://cxone.niceincontact.com)',
+  CXONE_ISSUER: 'the https URL of the CXone issuer (default https://cxone.niceincontact.com; http only on loopback)',
   CXONE_ACCESS_KEY_ID: "the API user's access key id",
   CXONE_ACCESS_KEY_SECRET: "the API user's access key secret",
   CXONE_CLIENT_ID: 'the client id of the back-end application NICE registered',
   CXONE_CLIENT_SECRET: 'the client secret of that application',
-  CXONE_API_ENDPOINT: 'an http(s) URL (overrides the discovered api_endpoint)',
-  CXONE_DFO_BASE_URL: 'an http(s) URL (default {api_endpoint}/dfo/3.0)',
+  CXONE_API_ENDPOINT: 'an https URL (overrides the discovered api_endpoint)',
+  CXONE_DFO_BASE_URL: 'an https URL (default {api_endpoint}/dfo/3.0)',
   CXONE_ACD_API_VERSION: 'an ACD API version like v30.0',
   CXONE_TOKEN_REFRESH_SKEW_SECONDS: 'a whole number of seconds >= 0 (default 300)',
   CXONE_CONTEXT_FIELDS: `comma-separated key=ident pairs, keys among ${CONTEXT_KEYS.join(', ')} (ident "-" = do not write)`,
-  CXONE_TRANSFER_CONFIRM_SECONDS: 'a number of seconds > 0 (default 10)',
+  CXONE_TRANSFER_CONFIRM_SECONDS: 'a number of seconds between 1 and 15 (default 10; the transfer attempt has 25 s in all)',
   CXONE_ELEVATION_CHANNEL_ID: 'the id of the digital channel an IVR caller continues on (e.g. sms_…)',
   CXONE_ELEVATION_MESSAGE: 'the first message on that channel, at most 1000 characters',
 } as const;
 type Variable = keyof typeof EXPECTED;
 
+/** https, or http on loopback only (the simulator): the access key and client secret travel to these hosts. */
 const httpUrl = z.string().refine((v) => {
   try {
-    return ['http:', 'https:'].includes(new URL(v).protocol);
+    const url = new URL(v);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
   } catch {
     return false;
   }
@@ -118,7 +120,7 @@ const CxoneEnv = z.object({
   CXONE_ACD_API_VERSION: z.string().regex(/^v\d{1,3}\.0$/).default('v30.0'),
   CXONE_TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().nonnegative().default(300),
   CXONE_CONTEXT_FIELDS: z.string().optional(),
-  CXONE_TRANSFER_CONFIRM_SECONDS: z.coerce.number().positive().max(60).default(10),
+  CXONE_TRANSFER_CONFIRM_SECONDS: z.coerce.number().min(1).max(15).default(10),
   CXONE_ELEVATION_CHANNEL_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/).optional(),
   CXONE_ELEVATION_MESSAGE: z.string().max(1000).default(DEFAULT_ELEVATION_MESSAGE),
 });
@@ -221,6 +223,8 @@ const NoBody = z.unknown();
 const CLOSED = new Set(['closed', 'resolved', 'trashed']);
 const E164 = /^\+[1-9]\d{1,14}$/;
 const MAX_FIELD_CHARS = 1000;
+/** Left of an attempt's time after the confirmation gives up: the failure must reach Temporal. */
+const CONFIRM_MARGIN_MS = 2_000;
 
 /** The agent is human: an assignee that is not the bot (CXONE-API §2: a bot can be the inbox assignee). */
 function humanAssignee(contact: DfoContact): string | undefined {
@@ -253,21 +257,39 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
   });
   const session = new AccessKeySession({ ...config, http, logger, now: deps.now });
 
+  /**
+   * Sign-in is shared by every caller (single-flight) and runs on its own timeouts; a caller whose
+   * signal fires (an activity cancelled, a 2 s health probe) stops waiting for it at once.
+   */
+  function signedIn<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    if (!signal) return work;
+    const aborted = () => new CxoneNetworkError({ endpoint: 'token', method: 'POST', path: '/auth/token', timedOut: false, timeoutMs: 0, reason: 'aborted by caller while signing in' });
+    if (signal.aborted) return Promise.reject(aborted());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(aborted());
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        (v) => (signal.removeEventListener('abort', onAbort), resolve(v)),
+        (e: unknown) => (signal.removeEventListener('abort', onAbort), reject(e)),
+      );
+    });
+  }
+
   /** One authenticated call; a 401 refreshes the token once (CXone may revoke early). */
   async function call<S extends z.ZodType>(
     endpoint: CxoneEndpointName,
     schema: S,
     req: { params?: Record<string, string>; query?: Record<string, string | number | undefined>; json?: unknown; signal?: AbortSignal; meta?: { traceId?: string } } = {},
   ): Promise<z.output<S>> {
-    const bases = await session.bases();
+    const bases = await signedIn(session.bases(), req.signal);
     const baseUrl = CXONE_ENDPOINTS[endpoint].base === 'acd' ? bases.acd : bases.dfo;
-    const token = await session.getToken();
+    const token = await signedIn(session.getToken(), req.signal);
     try {
       return await http.request({ endpoint, schema, baseUrl, bearerToken: token, ...req });
     } catch (err) {
       if (!(err instanceof CxoneHttpError) || err.status !== 401) throw err;
       session.invalidate(token);
-      return await http.request({ endpoint, schema, baseUrl, bearerToken: await session.getToken(), ...req });
+      return await http.request({ endpoint, schema, baseUrl, bearerToken: await signedIn(session.getToken(), req.signal), ...req });
     }
   }
 
@@ -352,7 +374,7 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
       const skillId = skillIdOf(input.queueId);
       if (input.channel === 'voice') return signalEscalation(input.interactionId, skillId, input, signal);
       const before = await getContact(contactNumber, signal);
-      if (CLOSED.has(before.status)) fail(CxoneFailure.NotFound, `contact ${contactNumber} is ${before.status}: the customer left before the transfer`, 'getContact');
+      if (CLOSED.has(before.status)) fail(CxoneFailure.ContactClosed, `contact ${contactNumber} is ${before.status}: the customer left before the transfer`, 'getContact');
       const agent = humanAssignee(before);
       // With an agent already (an earlier attempt's transfer was routed): the transfer is done, like a 409.
       if (agent) fail(CxoneFailure.Conflict, `contact ${contactNumber} is already assigned to agent ${agent}`, 'getContact');
@@ -362,7 +384,8 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
         putCustomFields(
           contactNumber,
           {
-            handoff_reason: input.trigger.kind,
+            // The bot's own words when Studio sent them, else the trigger.
+            handoff_reason: typeof input.guest.reason === 'string' ? input.guest.reason : input.trigger.kind,
             bot_confidence: input.trigger.score !== undefined ? String(Math.round(input.trigger.score * 10_000) / 10_000) : undefined,
             conversation_summary: summary ? summary.slice(-MAX_FIELD_CHARS) : undefined,
             preferred_language: typeof input.guest.language === 'string' ? input.guest.language : undefined,
@@ -378,6 +401,7 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
       }
       const meta: { traceId?: string } = {};
       await call('setRoutingQueue', NoBody, { params: { contactNumber }, json: { skillId }, signal, meta });
+      const routedBefore = { queue: before.routingQueueId ?? null, bot: before.inboxAssigneeUser?.isBotUser === true };
       // Ask for this contact's events on the hub (a back-end user may otherwise not get them). Never
       // worth failing the transfer for: the wait polls the contact as well.
       await call('eventHubSubscribe', NoBody, { json: { relationObjectId: contactNumber, subscriptionType: 'contact' }, signal }).catch((err: unknown) => {
@@ -385,12 +409,16 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
         logger.warn('cxone event subscription failed; the wait will poll the contact', { contactNumber, error: err instanceof Error ? err.message : String(err) });
       });
 
-      // A 2xx is "accepted": the contact must show the routing (a queue, the bot let go) within the bound.
-      const deadline = Date.now() + config.transferConfirmMs;
+      // A 2xx is "accepted": the contact must show the routing — a new queue, or the bot letting go —
+      // within the bound, and before the attempt runs out of time (then the next attempt repeats the PUT).
+      const deadline = Math.min(Date.now() + config.transferConfirmMs, (ctx.deadlineAtMs ?? Infinity) - CONFIRM_MARGIN_MS);
       for (let wait = 100; ; wait = Math.min(1000, wait * 2)) {
         const now = await getContact(contactNumber, signal);
-        if (CLOSED.has(now.status)) fail(CxoneFailure.NotFound, `contact ${contactNumber} is ${now.status}: the customer left during the transfer`, 'getContact');
-        if (humanAssignee(now) || (now.routingQueueId && !now.inboxAssigneeUser?.isBotUser)) {
+        if (CLOSED.has(now.status)) fail(CxoneFailure.ContactClosed, `contact ${contactNumber} is ${now.status}: the customer left during the transfer`, 'getContact');
+        const inQueue = Boolean(now.routingQueueId) && now.inboxAssigneeUser?.isBotUser !== true;
+        // What the PUT changed; a retried attempt may find its predecessor's routing already done.
+        const changed = (now.routingQueueId ?? null) !== routedBefore.queue || routedBefore.bot;
+        if (humanAssignee(now) || (inQueue && (changed || (ctx.attempt ?? 1) > 1))) {
           return { transferId: meta.traceId ?? `skill-${skillId}`, queueId: String(skillId), status: humanAssignee(now) ? 'assigned' : 'queued' };
         }
         if (Date.now() + wait > deadline) break;
@@ -412,6 +440,8 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
     async sendMessage({ conversationId: contactNumber, body }, ctx = {}) {
       const { signal } = ctx;
       const contact = await getContact(contactNumber, signal);
+      // A closed conversation is not reopened by a message of ours.
+      if (CLOSED.has(contact.status)) fail(CxoneFailure.ContactClosed, `contact ${contactNumber} is ${contact.status}: no message sent`, 'sendOutbound');
       if ((ctx.attempt ?? 1) > 1) {
         // Real CXone has no idempotency key: did an earlier attempt's message land?
         const since = (ctx.scheduledAtMs ?? 0) - 5_000;
@@ -463,7 +493,7 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
 
     async requestCallback({ interactionId: contactNumber, queueId, phoneNumber }, ctx = {}) {
       const { signal } = ctx;
-      const skill = skillIdOf(queueId);
+      const skill = skillIdOf(deps.settings.callbackSkillId ?? queueId);
       let number = phoneNumber && E164.test(phoneNumber) ? phoneNumber : undefined;
       const source = number ? 'escalation' : 'contact';
       if (!number) {
@@ -508,8 +538,8 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
       return { guestId: contactNumber, state: answer.consumerContact?.status ?? 'new', channel: channelId };
     },
 
-    async describe() {
-      const bases = await session.bases();
+    async describe(signal) {
+      const bases = await signedIn(session.bases(), signal);
       return { issuer: config.issuer, tenantId: bases.tenantId, apiEndpoint: bases.apiEndpoint, dfo: bases.dfo, acd: bases.acd };
     },
 

@@ -132,6 +132,11 @@ export function seedApi(client: CxoneClient, { settings }: Pick<ProfileDeps, 'se
       };
     },
 
+    // One GET, as /healthz always read it: the queue without its agents (no agent scope needed).
+    async probe(queueId, ctx = {}) {
+      await client.getQueue({ queueId, signal: ctx.signal });
+    },
+
     async createGuest({ idempotencyKey, ...payload }, ctx = {}) {
       const value = await client.createGuest({ ...payload, idempotencyKey, signal: ctx.signal });
       return { guestId: value.id, sessionUrl: value.url, state: value.state, channel: value.channel };
