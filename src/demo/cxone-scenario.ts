@@ -10,6 +10,7 @@ import type { Client } from '@temporalio/client';
 import type { ProfileCapabilities } from '../cxone/profile';
 import type { SimControl } from '../sim/control-client';
 import { handoffWorkflowId, type BotHandoffInput } from '../../workflows/definitions';
+import { VOICE_KEY_PREFIX } from '../starter/escalation';
 import { awaitHandoff, postWebhook, untilWaiting, type DemoOptions } from './scenario';
 import type { DemoRecord } from './summary';
 
@@ -98,12 +99,12 @@ async function runOne(s: Scenario, opts: CxoneDemoOptions): Promise<DemoRecord> 
             ],
           },
     );
-    // The handoff's key: the contact number, or for a voice call its ACD contact id.
-    contactNumber = (s.voice ? created.contactId : created.contactNumber) ?? '';
+    // The handoff's key: the contact number, or for a voice call `voice-<ACD contact id>`.
+    contactNumber = (s.voice ? `${VOICE_KEY_PREFIX}${created.contactId}` : created.contactNumber) ?? '';
     if (!contactNumber) throw new Error('the simulator made no contact');
     await s.setup?.(opts.control, contactNumber);
     if (s.via === 'studio') {
-      const who = s.voice ? { channel: 'voice', contactId: contactNumber } : { contactNumber };
+      const who = s.voice ? { channel: 'voice', contactId: created.contactId } : { contactNumber };
       await postWebhook(opts, { ...who, skillId: s.skillId, reason: 'user_request', botConfidence: 0.31, language: 'en-US', phoneNumber: '+15551234567' }, s.posts ?? 1);
     } else {
       await startDirect(opts.temporal, opts, contactNumber, s);

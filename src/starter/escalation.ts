@@ -95,10 +95,13 @@ export type StudioEscalation = z.infer<typeof StudioEscalationSchema>;
 
 const TRIGGER_KINDS = new Set(['intent', 'low_confidence', 'user_request']);
 
-/** A Studio escalation as the workflow input: keyed by the contact number (a voice call: its ACD contact id), routed to the skill. */
+/** The handoff key of a voice call: its ACD contact id, prefixed (ACD contact ids and DFO contact numbers are both digits). */
+export const VOICE_KEY_PREFIX = 'voice-';
+
+/** A Studio escalation as the workflow input: keyed by the contact number (a voice call: `voice-<ACD contact id>`), routed to the skill. */
 export function studioToInput(e: StudioEscalation): BotHandoffInput {
   const kind = e.reason && TRIGGER_KINDS.has(e.reason) ? (e.reason as 'intent' | 'low_confidence' | 'user_request') : 'intent';
-  const key = e.channel === 'voice' ? e.contactId! : e.contactNumber!;
+  const key = e.channel === 'voice' ? `${VOICE_KEY_PREFIX}${e.contactId!}` : e.contactNumber!;
   return {
     interactionId: key,
     conversationId: key,

@@ -13,7 +13,7 @@ import { DEFAULT_SETTINGS } from '../../activities/deps';
 import type { CxoneApi } from '../../src/cxone/profile';
 import { cxoneProfile } from '../../src/cxone/profiles/cxone';
 import { createLogger, silentLogger } from '../../src/log';
-import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
+import { SIM_TENANT_ID, SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
 import { createEventHubStarter } from '../../src/starter/event-hub';
 import type { HandoffStarter } from '../../src/starter/start-handoff';
 import { eventHubProtocol, type StreamListener } from '../../src/starter/stream';
@@ -61,6 +61,14 @@ function start(lines: string[] = [], protocol = eventHubProtocol({ heartbeatMs: 
 }
 
 describe('the event hub listener (profile cxone)', () => {
+  it("discovers the hub's URL with the tenant and the API user in its query, as NICE's SDK connects", async () => {
+    const url = new URL(await api.eventHub!.url());
+    assert.equal(url.protocol, 'ws:');
+    assert.equal(url.pathname, '/event-hub');
+    assert.equal(url.searchParams.get('tenantId'), SIM_TENANT_ID);
+    assert.match(url.searchParams.get('userId') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
   it('registers with the token on the discovered URL and stays connected through heartbeats', async () => {
     const l = start();
     await until('registered', async () => l.status.connected);

@@ -336,7 +336,8 @@ describe('CXone Studio REST-action body (profile cxone)', () => {
     const voice = parseEscalation({ skillId: 4120001, channel: 'voice', contactId: '600000123456', phoneNumber: '+15551234567' }, THRESHOLD);
     assert.equal(voice.kind, 'valid');
     if (voice.kind === 'valid') {
-      assert.equal(voice.input.interactionId, '600000123456');
+      assert.equal(voice.input.interactionId, 'voice-600000123456', 'keyed apart from DFO contact numbers');
+      assert.equal(voice.input.guest.contactId, '600000123456');
       assert.equal(voice.input.channel, 'voice');
     }
     const noId = parseEscalation({ skillId: 4120001, channel: 'voice' }, THRESHOLD);

@@ -202,26 +202,26 @@ describe('profile cxone: a Studio escalation', () => {
     const since = new Date().toISOString();
     const posted = await stack.studio({ channel: 'voice', contactId, skillId: 4120001, reason: 'user_request', botConfidence: 0.4, language: 'es-US' });
     assert.equal(posted.status, 202);
-    assert.equal(posted.body.workflowId, handoffWorkflowId(contactId));
-    const result = await stack.result(contactId);
+    assert.equal(posted.body.workflowId, handoffWorkflowId(`voice-${contactId}`), 'keyed apart from contact numbers');
+    const result = await stack.result(`voice-${contactId}`);
     assert.equal(result.outcome, 'transferred');
     assert.equal(result.queueId, TECH_SKILL);
     const state = await stack.control.cxoneState();
     const signals = state.signals.filter((sg) => sg.contactId === contactId);
     assert.equal(signals.length, 1);
-    assert.deepEqual(signals[0]!.params, { p1: 'Escalate', p2: TECH_SKILL, p3: 'user_request', p4: '0.4', p5: 'es-US', p6: handoffWorkflowId(contactId) });
+    assert.deepEqual(signals[0]!.params, { p1: 'Escalate', p2: TECH_SKILL, p3: 'user_request', p4: '0.4', p5: 'es-US', p6: handoffWorkflowId(`voice-${contactId}`) });
     assert.equal(state.voiceContacts[contactId]?.state, 'queued');
     const { entries } = await stack.control.journal();
     const [request] = entries.filter((e) => e.path.endsWith(`/interactions/${contactId}/signal`));
     assert.equal(request?.headers?.contentType, 'application/json');
     assert.deepEqual(entries.filter((e) => e.at >= since && e.path.startsWith('/dfo/')).map((e) => e.path), [], 'no digital call for a voice call');
-    await maybeRecordHistory('cxone-voice-signal', stack.env.client.workflow.getHandle(handoffWorkflowId(contactId)));
+    await maybeRecordHistory('cxone-voice-signal', stack.env.client.workflow.getHandle(handoffWorkflowId(`voice-${contactId}`)));
   });
 
   it('a voice call whose contact is gone (signal 404): terminated gracefully, nobody messaged', async () => {
     const posted = await stack.studio({ channel: 'voice', contactId: '699999999999', skillId: 4120001 });
     assert.equal(posted.status, 202);
-    const result = await stack.result('699999999999');
+    const result = await stack.result('voice-699999999999');
     assert.equal(result.fallbackAction, FallbackAction.TerminateGracefully);
     assert.equal(result.customerNotified, false);
   });

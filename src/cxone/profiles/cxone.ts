@@ -372,7 +372,11 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
       const { signal } = ctx;
       const contactNumber = input.interactionId;
       const skillId = skillIdOf(input.queueId);
-      if (input.channel === 'voice') return signalEscalation(input.interactionId, skillId, input, signal);
+      // A voice handoff is keyed `voice-<contactId>` (the Studio body's contactId is in guest too).
+      if (input.channel === 'voice') {
+        const contactId = typeof input.guest.contactId === 'string' ? input.guest.contactId : input.interactionId.replace(/^voice-/, '');
+        return signalEscalation(contactId, skillId, input, signal);
+      }
       const before = await getContact(contactNumber, signal);
       if (CLOSED.has(before.status)) fail(CxoneFailure.ContactClosed, `contact ${contactNumber} is ${before.status}: the customer left before the transfer`, 'getContact');
       const agent = humanAssignee(before);
