@@ -24,6 +24,8 @@ const CLIENT_SECRET = 'client-secret-value-77aa';
 const TENANT = '11eb0a40-5b4c-4a1e-9f0e-0242ac110002';
 const CONTACT = '127035285501';
 const CHANNEL = 'chat_0d3f5c2a-7b1e-4c55-9a6e-2f4b8c9d1e07';
+/** The API user the access key belongs to (the id token's userId). */
+const API_USER = '0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9';
 
 function jwt(claims: Record<string, unknown>): string {
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -83,7 +85,7 @@ function mockAuth(expiresIn = 3600): void {
       tokens += 1;
       return {
         statusCode: 200,
-        data: { access_token: `access-token-${tokens}-xxxxxxxx`, token_type: 'Bearer', expires_in: expiresIn, refresh_token: `refresh-${tokens}-yyyyyyyy`, id_token: jwt({ iss: ISSUER, tenantId: TENANT }) },
+        data: { access_token: `access-token-${tokens}-xxxxxxxx`, token_type: 'Bearer', expires_in: expiresIn, refresh_token: `refresh-${tokens}-yyyyyyyy`, id_token: jwt({ iss: ISSUER, tenantId: TENANT, userId: API_USER }) },
       };
     })
     .persist();
@@ -336,6 +338,19 @@ describe('profile cxone: every step as NICE documents it', () => {
     assert.equal((first as { type?: string }).type, CxoneFailure.Unavailable);
     const retried = await make({ transferConfirmMs: 300 }).transfer(input, { attempt: 2 });
     assert.equal(retried.status, 'queued');
+  });
+
+  it('the API user itself as the inbox assignee is no agent: the transfer goes ahead', async () => {
+    mockAuth();
+    const self = { ...CONTACT_BODY, inboxAssigneeUser: { id: 3, incontactId: API_USER, isBotUser: false } };
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}`, method: 'GET' }).reply(200, self);
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}/custom-fields`, method: 'PUT' }).reply(204, '');
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}/routing-queue`, method: 'PUT' }).reply((o) => (record(API)(o), { statusCode: 204, data: '' }));
+    api.intercept({ path: '/dfo/3.0/event-hub-subscriptions', method: 'POST' }).reply(200, {});
+    api.intercept({ path: `/dfo/3.0/contacts/${CONTACT}`, method: 'GET' }).reply(200, { ...self, routingQueueId: 'rq-1', inboxAssigneeUser: null });
+    const r = await make().transfer({ interactionId: CONTACT, queueId: '4120001', trigger: { kind: 'intent' }, history: [], guest: {}, idempotencyKey: 'k' });
+    assert.equal(r.status, 'queued');
+    assert.ok(seen.some((x) => x.path.endsWith('/routing-queue')), 'routed, not taken for already transferred');
   });
 
   it('transfer of a closed contact: ContactClosed (the guest left); of one already with an agent: Conflict (done)', async () => {

@@ -226,10 +226,14 @@ const MAX_FIELD_CHARS = 1000;
 /** Left of an attempt's time after the confirmation gives up: the failure must reach Temporal. */
 const CONFIRM_MARGIN_MS = 2_000;
 
-/** The agent is human: an assignee that is not the bot (CXONE-API §2: a bot can be the inbox assignee). */
-function humanAssignee(contact: DfoContact): string | undefined {
+/**
+ * The agent is human: an assignee that is neither the bot (CXONE-API §2: a bot can be the inbox
+ * assignee) nor the API user this integration signs in as (`apiUserId`, the token's user).
+ */
+function humanAssignee(contact: DfoContact, apiUserId: string | undefined): string | undefined {
   const user = contact.inboxAssigneeUser;
   if (!user || user.isBotUser) return undefined;
+  if (apiUserId !== undefined && (user.incontactId === apiUserId || user.id === apiUserId)) return undefined;
   return user.incontactId ?? user.id ?? 'unknown';
 }
 
@@ -379,7 +383,7 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
       }
       const before = await getContact(contactNumber, signal);
       if (CLOSED.has(before.status)) fail(CxoneFailure.ContactClosed, `contact ${contactNumber} is ${before.status}: the customer left before the transfer`, 'getContact');
-      const agent = humanAssignee(before);
+      const agent = humanAssignee(before, session.userId());
       // With an agent already (an earlier attempt's transfer was routed): the transfer is done, like a 409.
       if (agent) fail(CxoneFailure.Conflict, `contact ${contactNumber} is already assigned to agent ${agent}`, 'getContact');
 
@@ -422,8 +426,9 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
         const inQueue = Boolean(now.routingQueueId) && now.inboxAssigneeUser?.isBotUser !== true;
         // What the PUT changed; a retried attempt may find its predecessor's routing already done.
         const changed = (now.routingQueueId ?? null) !== routedBefore.queue || routedBefore.bot;
-        if (humanAssignee(now) || (inQueue && (changed || (ctx.attempt ?? 1) > 1))) {
-          return { transferId: meta.traceId ?? `skill-${skillId}`, queueId: String(skillId), status: humanAssignee(now) ? 'assigned' : 'queued' };
+        const agentNow = humanAssignee(now, session.userId());
+        if (agentNow || (inQueue && (changed || (ctx.attempt ?? 1) > 1))) {
+          return { transferId: meta.traceId ?? `skill-${skillId}`, queueId: String(skillId), status: agentNow ? 'assigned' : 'queued' };
         }
         if (Date.now() + wait > deadline) break;
         await sleep(wait, undefined, { signal });
@@ -481,7 +486,7 @@ export function cxoneApi(config: CxoneProfileConfig, deps: ProfileDeps): CxoneAp
       const contact = interactionId ? await getContact(interactionId, signal) : undefined;
       const available = skill?.agentsAvailable ?? 0;
       const active = skill?.isActive !== false;
-      const agent = contact ? humanAssignee(contact) : undefined;
+      const agent = contact ? humanAssignee(contact, session.userId()) : undefined;
       return {
         queueId,
         name: skill?.skillName ?? undefined,
