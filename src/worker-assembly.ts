@@ -20,7 +20,7 @@
 import type { DataConverter } from '@temporalio/common';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps, HandoffSettings } from '../activities/deps';
-import { CxoneHttpError } from './cxone/errors';
+import { CxoneAuthError, CxoneHttpError } from './cxone/errors';
 import type { CxoneApi } from './cxone/profile';
 import type { Logger } from './log';
 import { withHandoffContext, type WorkerObservability } from './observability';
@@ -108,7 +108,7 @@ export async function checkCxoneSetup(api: CxoneApi, logger: Logger): Promise<vo
   try {
     problems = await api.checkSetup(AbortSignal.timeout(20_000));
   } catch (err) {
-    if (err instanceof CxoneHttpError && (err.name === 'CxoneAuthError' || err.status === 401 || err.status === 403)) {
+    if (err instanceof CxoneAuthError || (err instanceof CxoneHttpError && (err.status === 401 || err.status === 403))) {
       throw new CxoneSetupError(`CXone (${api.target}) refused the worker: ${err.message}`);
     }
     logger.warn('could not check the CXone setup at start; handoffs will retry until CXone answers', { cxone: api.target, error: err instanceof Error ? err.message : String(err) });

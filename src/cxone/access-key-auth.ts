@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import { silentLogger, type Logger } from '../log';
 import { TokenCache } from './auth';
-import { CxoneHttpError } from './errors';
+import { CxoneAuthError, CxoneHttpError } from './errors';
 import type { CxoneHttp } from './http';
 
 /** Settings of {@link AccessKeySession}; the secrets live only in its closure. */
@@ -61,26 +61,6 @@ const TokenAnswer = z
   .passthrough();
 const TenantConfiguration = z.object({ api_endpoint: z.string().url(), area: z.string().optional(), domain: z.string().optional() }).passthrough();
 const Claims = z.object({ iss: z.string().url(), tenantId: z.string().min(1) }).passthrough();
-
-/** The token endpoint refused the credentials: names the variables to check, never their values. */
-export class CxoneAuthError extends CxoneHttpError {
-  override readonly name: string = 'CxoneAuthError';
-  /** The OAuth `error` code, e.g. invalid_client, invalid_grant, unsupported_grant_type. */
-  readonly oauthError: string | undefined;
-  constructor(cause: CxoneHttpError, oauthError: string | undefined, description: string | undefined) {
-    super({ endpoint: cause.endpoint, method: cause.method, path: cause.path, status: cause.status, correlationId: cause.correlationId, body: cause.bodyExcerpt });
-    this.oauthError = oauthError;
-    const check =
-      oauthError === 'invalid_client'
-        ? 'check CXONE_CLIENT_ID and CXONE_CLIENT_SECRET (the back-end application NICE registered)'
-        : oauthError === 'invalid_grant'
-          ? 'check CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET (the API user\'s access key, its user active and its role allowed)'
-          : oauthError === 'unsupported_grant_type'
-            ? 'the token endpoint refused the password grant; check CXONE_ISSUER and that the application is a back-end app'
-            : 'check CXONE_ISSUER, CXONE_CLIENT_ID/CXONE_CLIENT_SECRET and CXONE_ACCESS_KEY_ID/CXONE_ACCESS_KEY_SECRET';
-    this.message = `CXone token request refused (HTTP ${cause.status}${oauthError ? ` ${oauthError}` : ''}${description ? `: ${description}` : ''}): ${check}`;
-  }
-}
 
 /** Decode a JWT's claims without verifying it (the API verifies; we only read where to go). */
 export function jwtClaims(token: string): Record<string, unknown> | undefined {

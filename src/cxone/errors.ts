@@ -71,6 +71,26 @@ export class CxoneHttpError extends Error {
   }
 }
 
+/** The token endpoint refused the credentials: names the variables to check, never their values. */
+export class CxoneAuthError extends CxoneHttpError {
+  override readonly name: string = 'CxoneAuthError';
+  /** The OAuth `error` code, e.g. invalid_client, invalid_grant, unsupported_grant_type. */
+  readonly oauthError: string | undefined;
+  constructor(cause: CxoneHttpError, oauthError: string | undefined, description: string | undefined) {
+    super({ endpoint: cause.endpoint, method: cause.method, path: cause.path, status: cause.status, correlationId: cause.correlationId, body: cause.bodyExcerpt });
+    this.oauthError = oauthError;
+    const check =
+      oauthError === 'invalid_client'
+        ? 'check CXONE_CLIENT_ID and CXONE_CLIENT_SECRET (the back-end application NICE registered)'
+        : oauthError === 'invalid_grant'
+          ? 'check CXONE_ACCESS_KEY_ID and CXONE_ACCESS_KEY_SECRET (the API user\'s access key, its user active and its role allowed)'
+          : oauthError === 'unsupported_grant_type'
+            ? 'the token endpoint refused the password grant; check CXONE_ISSUER and that the application is a back-end app'
+            : 'check CXONE_ISSUER, CXONE_CLIENT_ID/CXONE_CLIENT_SECRET and CXONE_ACCESS_KEY_ID/CXONE_ACCESS_KEY_SECRET';
+    this.message = `CXone token request refused (HTTP ${cause.status}${oauthError ? ` ${oauthError}` : ''}${description ? `: ${description}` : ''}): ${check}`;
+  }
+}
+
 /** The call never got an HTTP answer: connection refused or reset, DNS, TLS, timeout or abort. */
 export class CxoneNetworkError extends Error {
   override readonly name = 'CxoneNetworkError';
@@ -189,7 +209,7 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof CxoneHttpError) {
     // A refused token request (profile cxone answers 400 invalid_grant for a wrong key) is an auth failure whatever its status.
-    const type = err.name === 'CxoneAuthError' ? CxoneFailure.Unauthorized : failureTypeForStatus(err.status);
+    const type = err instanceof CxoneAuthError ? CxoneFailure.Unauthorized : failureTypeForStatus(err.status);
     const details: CxoneFailureDetails = {
       status: err.status,
       endpoint: err.endpoint,

@@ -15,6 +15,7 @@ export { cxoneConfigFromEnv, type CxoneConfig } from './config';
 export { ConfigError } from '../config-error';
 export { SEED_PROFILE, PROFILES, resolvePath, type EndpointName, type SeedEndpointName, type EndpointSpec, type EndpointProfile, type HttpMethod } from './endpoints';
 export {
+  CxoneAuthError,
   CxoneHttpError,
   CxoneNetworkError,
   CxoneSchemaError,

@@ -11,7 +11,7 @@ import type { ProfileCapabilities } from '../cxone/profile';
 import type { SimControl } from '../sim/control-client';
 import { handoffWorkflowId, type BotHandoffInput } from '../../workflows/definitions';
 import { VOICE_KEY_PREFIX } from '../starter/escalation';
-import { awaitHandoff, postWebhook, untilWaiting, type DemoOptions } from './scenario';
+import { awaitHandoff, postWebhook, runWaves, untilWaiting, type DemoOptions } from './scenario';
 import type { DemoRecord } from './summary';
 
 export interface CxoneDemoOptions extends DemoOptions {
@@ -69,20 +69,8 @@ const SEQUENTIAL: Scenario[] = [
 /** Every scenario of the cxone demo. */
 export const CXONE_DEMO_SIZE = CONCURRENT.length + SEQUENTIAL.length;
 
-export async function runCxoneDemo(opts: CxoneDemoOptions): Promise<DemoRecord[]> {
-  const finished: DemoRecord[] = [];
-  const report = (r: DemoRecord) => {
-    finished.push(r);
-    opts.onProgress?.(finished, CXONE_DEMO_SIZE);
-  };
-  const results = await Promise.all(CONCURRENT.map((s) => runOne(s, opts).then((r) => (report(r), r))));
-  for (const s of SEQUENTIAL) {
-    const r = await runOne(s, opts);
-    report(r);
-    results.push(r);
-    await opts.control.eventHub({ loseNext: 0 });
-  }
-  return results;
+export function runCxoneDemo(opts: CxoneDemoOptions): Promise<DemoRecord[]> {
+  return runWaves({ concurrent: CONCURRENT, sequential: SEQUENTIAL, run: (s) => runOne(s, opts), afterEach: () => opts.control.eventHub({ loseNext: 0 }), onProgress: opts.onProgress });
 }
 
 async function runOne(s: Scenario, opts: CxoneDemoOptions): Promise<DemoRecord> {

@@ -84,18 +84,32 @@ const SEQUENTIAL: Scenario[] = [
 /** Every demo scenario, for the count shown before it starts. */
 export const DEMO_SIZE = CONCURRENT.length + SEQUENTIAL.length;
 
-export async function runDemo(opts: DemoOptions): Promise<DemoRecord[]> {
+export function runDemo(opts: DemoOptions): Promise<DemoRecord[]> {
+  return runWaves({ concurrent: CONCURRENT, sequential: SEQUENTIAL, run: (s) => runOne(s, opts), afterEach: () => opts.control.clearFaults(), onProgress: opts.onProgress });
+}
+
+/**
+ * A demo's two waves: the concurrent scenarios at once, then the sequential ones one at a time
+ * (each followed by `afterEach`, which clears what it armed), reporting every finished handoff.
+ */
+export async function runWaves<S>(w: {
+  concurrent: readonly S[];
+  sequential: readonly S[];
+  run: (s: S) => Promise<DemoRecord>;
+  afterEach: () => Promise<unknown>;
+  onProgress?: DemoOptions['onProgress'];
+}): Promise<DemoRecord[]> {
+  const total = w.concurrent.length + w.sequential.length;
   const finished: DemoRecord[] = [];
   const report = (r: DemoRecord) => {
     finished.push(r);
-    opts.onProgress?.(finished, DEMO_SIZE);
+    w.onProgress?.(finished, total);
+    return r;
   };
-  const results = await Promise.all(CONCURRENT.map((s) => runOne(s, opts).then((r) => (report(r), r))));
-  for (const s of SEQUENTIAL) {
-    const r = await runOne(s, opts);
-    report(r);
-    results.push(r);
-    await opts.control.clearFaults();
+  const results = await Promise.all(w.concurrent.map((s) => w.run(s).then(report)));
+  for (const s of w.sequential) {
+    results.push(report(await w.run(s)));
+    await w.afterEach();
   }
   return results;
 }

@@ -4,7 +4,7 @@
  * field definitions the context mapping names, and the activity of the skills handoffs route to;
  * on profile seed: the sign-in and the queues. Each step is reported; what fails names its fix.
  */
-import { CxoneHttpError, CxoneNetworkError } from '../cxone/errors';
+import { CxoneAuthError, CxoneHttpError, CxoneNetworkError } from '../cxone/errors';
 import type { CxoneApi } from '../cxone/profile';
 import { marker, renderFields, renderProblems, renderTitle, renderVerdict, toReport, type DoctorReport, type Problem, type TextStyle, PLAIN } from './report';
 
@@ -18,7 +18,7 @@ export type SetupReport = DoctorReport<{ check: 'setup'; profile: string; cxone:
 
 function problemOf(code: string, what: string, err: unknown): Problem {
   const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-  if (err instanceof CxoneHttpError && err.name === 'CxoneAuthError') return { severity: 'critical', code: 'cxone_auth_failed', message, fix: 'The message names the variables to check; README, "Against a real tenant", says what NICE issues for each.' };
+  if (err instanceof CxoneAuthError) return { severity: 'critical', code: 'cxone_auth_failed', message, fix: 'The message names the variables to check; README, "Against a real tenant", says what NICE issues for each.' };
   if (err instanceof CxoneHttpError && (err.status === 401 || err.status === 403)) return { severity: 'critical', code: 'cxone_forbidden', message, fix: "The API user's role lacks this permission: give it access to Digital Engagement and ACD real-time data." };
   if (err instanceof CxoneNetworkError) return { severity: 'critical', code: 'cxone_unreachable', message, fix: 'Check CXONE_ISSUER (or CXONE_BASE_URL) and the network path to CXone.' };
   return { severity: 'critical', code, message };
