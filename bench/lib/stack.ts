@@ -4,6 +4,7 @@
  * function (what the webhook and the stream listener call) with a Temporal client.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -16,13 +17,21 @@ import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 export interface BenchStackOptions {
   /** Server dynamic config (default: what `handoff dev` uses, RECOMMENDED_DYNAMIC_CONFIG). */
-  dynamicConfig?: Record<string, unknown>;
+  dynamicConfig?: Readonly<Record<string, unknown>>;
+  /**
+   * Where the server keeps its state: in memory (default), a SQLite file as `npm start` runs it
+   * (WAL, synchronous=normal), or a SQLite file with SQLite's own pragmas (a journal and an fsync
+   * per commit).
+   */
+  storage?: 'memory' | 'sqlite' | 'sqlite-plain';
   /** Variables for the worker process (e.g. HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND). */
   workerEnv?: Record<string, string>;
   /** Delay before the simulator assigns an agent (default: an hour — nobody joins). */
   agentAssignDelayMs?: number;
   /** Where the worker's log goes (default a file in the OS temp dir). */
   logDir?: string;
+  /** Node flags for the worker process (e.g. `--cpu-prof`). */
+  workerNodeArgs?: string[];
 }
 
 export interface BenchStack {
@@ -42,7 +51,12 @@ export interface BenchStack {
 const quiet = createLogger({ level: 'error', fields: { component: 'bench' } });
 
 export async function startBenchStack(opts: BenchStackOptions = {}): Promise<BenchStack> {
-  const server = await startDevServer({ dynamicConfig: opts.dynamicConfig ?? { ...RECOMMENDED_DYNAMIC_CONFIG } });
+  const storage = opts.storage ?? 'memory';
+  const dbDir = storage === 'memory' ? undefined : await mkdtemp(path.join(os.tmpdir(), 'cxone-handoff-bench-db-'));
+  const server = await startDevServer({
+    dynamicConfig: opts.dynamicConfig ?? RECOMMENDED_DYNAMIC_CONFIG,
+    ...(dbDir ? { dbFile: path.join(dbDir, 'temporal.sqlite'), ...(storage === 'sqlite-plain' ? { sqlitePragmas: {} } : {}) } : {}),
+  });
   const sim = await startSimulator({ port: 0, agentAssignDelayMs: opts.agentAssignDelayMs ?? 3_600_000 });
   const control = new SimControl(sim.url);
   const connection = await Connection.connect({ address: server.address });
@@ -70,6 +84,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
         // The reconciler's sweep is not what a benchmark measures: no schedule on these short-lived stacks.
         env: { HANDOFF_RECONCILE_INTERVAL: 'off', ...(workerEnv ?? opts.workerEnv) },
         logFile: stack.workerLog,
+        nodeArgs: opts.workerNodeArgs,
       });
     },
     async close() {
@@ -77,6 +92,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       await connection.close();
       await sim.close();
       await server.stop();
+      if (dbDir) await rm(dbDir, { recursive: true, force: true });
     },
   };
   try {

@@ -22,6 +22,8 @@ export interface WorkerProcessOptions {
   logFile?: string;
   /** How long to wait for "worker started" (default 120 s: the first bundle of workflows/ takes a while). */
   readyTimeoutMs?: number;
+  /** Node flags before the script (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 export interface WorkerProcess {
@@ -52,7 +54,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     // The product's default log level (info): logging is part of what a handoff costs.
     ...opts.env,
   };
-  const child = spawn(process.execPath, [HANDOFF_BIN, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), HANDOFF_BIN, 'worker'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = opts.logFile ? createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
   void exited.then(() => log?.end());

@@ -23,14 +23,24 @@ export interface OverheadVariant {
 
 export const OVERHEAD_VARIANTS: OverheadVariant[] = [
   {
-    name: 'no-eager',
-    description: 'the Temporal server defaults (system.enableActivityEagerExecution=false): every activity goes through a task-queue poll',
-    stack: { dynamicConfig: { 'system.enableActivityEagerExecution': false } },
+    name: 'server-defaults',
+    description: 'the Temporal dev server as it comes, in memory: activities through task-queue polls, the one history shard reading its transfer queue at most 20 times a second',
+    stack: { dynamicConfig: {} },
   },
   {
-    name: 'eager',
-    description: 'system.enableActivityEagerExecution=true, as handoff dev starts the server: the next activity comes back in the reply to the workflow task completion',
-    stack: { dynamicConfig: { ...RECOMMENDED_DYNAMIC_CONFIG } },
+    name: 'recommended',
+    description: 'RECOMMENDED_DYNAMIC_CONFIG (eager activities, transfer and visibility queue reads uncapped), in memory: the tests\' server',
+    stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG },
+  },
+  {
+    name: 'recommended-sqlite-plain',
+    description: 'the same on a SQLite file with SQLite\'s own pragmas (rollback journal, fsync on every commit)',
+    stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, storage: 'sqlite-plain' },
+  },
+  {
+    name: 'recommended-sqlite',
+    description: 'the same on a SQLite file with WAL and synchronous=normal: what `npm start` (handoff dev) runs',
+    stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, storage: 'sqlite' },
   },
 ];
 

@@ -38,6 +38,7 @@ import { createHandoffWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { HANDOFF_SEARCH_ATTRIBUTES, handoffWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
 import { handoffInput, workflowBundle } from '../helpers/handoff-env';
 import { testCliPath } from '../helpers/temporal';
+import { dynamicConfigArgs, RECOMMENDED_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
 import { seedApi } from '../../src/cxone/profiles/seed';
 
 const CLIENT_SECRET = 'obs-e2e-client-secret-5f1c9a7d3e';
@@ -101,7 +102,7 @@ before(async () => {
   metrics = observability.metrics;
   metricsServer = observability.metricsServer;
   env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: await testCliPath() }, ip: '127.0.0.1', searchAttributes: [...HANDOFF_SEARCH_ATTRIBUTES] },
+    server: { executable: { type: 'existing-path', path: await testCliPath() }, ip: '127.0.0.1', searchAttributes: [...HANDOFF_SEARCH_ATTRIBUTES], extraArgs: dynamicConfigArgs(RECOMMENDED_DYNAMIC_CONFIG) },
   });
   sim = await startSimulator({ port: 0, agentAssignDelayMs: 300 });
   control = new SimControl(sim.url);

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { constants, accessSync } from 'node:fs';
+import { constants, accessSync, existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { Connection, Client } from '@temporalio/client';
 import { ConfigError } from '../../src/config-error';
 import { SIMULATOR_ROUTING } from '../../src/handoff-settings';
 import { locateTemporalCli } from '../../src/temporal/cli-locator';
-import { startDevServer } from '../../src/temporal/dev-server';
+import { RECOMMENDED_DYNAMIC_CONFIG, startDevServer } from '../../src/temporal/dev-server';
 import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { spawnCli } from '../helpers/cli';
 import { createTestEnv } from '../helpers/temporal';
@@ -109,6 +109,11 @@ describe('dev-server launcher', () => {
     try {
       let server = await startDevServer({ cliPath, dbFile });
       try {
+        // The recommended server: WAL journal (and synchronous=normal), the dynamic config handoff dev uses.
+        assert.ok(existsSync(`${dbFile}-wal`), 'SQLite runs with journal_mode=wal');
+        const cmdline = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0');
+        assert.ok(cmdline.includes('synchronous=normal'), cmdline.join(' '));
+        for (const [key, value] of Object.entries(RECOMMENDED_DYNAMIC_CONFIG)) assert.ok(cmdline.includes(`${key}=${JSON.stringify(value)}`), `${key} missing: ${cmdline.join(' ')}`);
         // As a database from before HandoffNeedsAttention existed.
         const connection = await Connection.connect({ address: server.address });
         await connection.operatorService.removeSearchAttributes({ namespace: server.namespace, searchAttributes: ['HandoffNeedsAttention'] });

@@ -7,6 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { locateTemporalCli } from '../../src/temporal/cli-locator';
+import { dynamicConfigArgs, RECOMMENDED_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
 
 /** Absolute path of the Temporal CLI the tests run. */
 export async function testCliPath(): Promise<string> {
@@ -37,6 +38,8 @@ export async function createTestEnv(opts: { dataConverter?: DataConverter } = {}
       executable: { type: 'existing-path', path: await testCliPath() },
       ip: '127.0.0.1',
       searchAttributes: [...HANDOFF_SEARCH_ATTRIBUTES],
+      // The server `handoff dev` runs: eager activities, no 20/s cap on the one shard's queue reads.
+      extraArgs: dynamicConfigArgs(RECOMMENDED_DYNAMIC_CONFIG),
     },
   });
 }
