@@ -13,11 +13,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { locateTemporalCli } from '../src/temporal/cli-locator';
+import { compareWithPrevious } from './lib/compare';
 import { renderSvg, renderTable, type BenchResults } from './lib/report';
 import { runMemory } from './scenarios/memory';
 import { OVERHEAD_VARIANTS, runOverhead } from './scenarios/overhead';
 import { runStorm } from './scenarios/storm';
 import { runThroughput } from './scenarios/throughput';
+
+/** Where committed results live: the default output, and the previous run the regression view compares with. */
+const COMMITTED_RESULTS = path.join(__dirname, 'results');
 
 const SCENARIOS = ['overhead', 'throughput', 'storm', 'memory'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -26,10 +30,13 @@ const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.join(',')}] [--quick]
   [--samples N]            overhead: handoffs per latency and path (default 150)
   [--duration S]           throughput: seconds of closed loop (default 60, at least 60 unless --quick)
   [--concurrency N]        throughput: handoffs in flight (default 32)
+  [--profile-seconds N]    throughput: then a closed loop this long with the worker under
+                           node --cpu-prof, summarised into the results (default 20; 0: none)
   [--storm-handoffs N]     429 storm: handoffs started at once (default 500)
   [--storm-rps N]          429 storm: the simulator's limit, requests/s (default 20)
-  [--parked N]             memory: handoffs parked waiting for an agent (default 1000; the capped
-                           run sets HANDOFF_MAX_CACHED_WORKFLOWS to a tenth of it)`;
+  [--parked N,M]           memory: handoffs parked waiting for an agent, one run per size with the
+                           worker's defaults (default 300,1000); then, at the largest, the SDK's
+                           cache size and glibc's malloc arenas put back, one at a time`;
 
 class UsageError extends Error {}
 
@@ -53,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
         samples: { type: 'string' },
         duration: { type: 'string' },
         concurrency: { type: 'string' },
+        'profile-seconds': { type: 'string' },
         'storm-handoffs': { type: 'string' },
         'storm-rps': { type: 'string' },
         parked: { type: 'string' },
@@ -74,9 +82,10 @@ export async function main(argv: string[]): Promise<number> {
       samples: positiveInt('samples', values.samples, q ? 8 : 150),
       duration: positiveInt('duration', values.duration, q ? 5 : 60),
       concurrency: positiveInt('concurrency', values.concurrency, q ? 4 : 32),
+      profileSeconds: values['profile-seconds'] === '0' ? 0 : positiveInt('profile-seconds', values['profile-seconds'], q ? 3 : 20),
       stormHandoffs: positiveInt('storm-handoffs', values['storm-handoffs'], q ? 20 : 500),
       stormRps: positiveInt('storm-rps', values['storm-rps'], 20),
-      parked: positiveInt('parked', values.parked, q ? 20 : 1000),
+      parked: values.parked ? values.parked.split(',').map((p) => positiveInt('parked', p.trim(), 1)) : q ? [20] : [300, 1000],
     };
     if (!q && sizes.duration < 60) throw new UsageError('--duration: the throughput run is closed-loop for at least 60 s (use --quick for a smoke run)');
   } catch (err) {
@@ -103,17 +112,20 @@ export async function main(argv: string[]): Promise<number> {
     results.overhead = await runOverhead({ samples: sizes.samples, latencies: [0, 50], variants: OVERHEAD_VARIANTS, progress });
   }
   if (only.includes('throughput')) {
-    results.throughput = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, progress });
+    results.throughput = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, profileSeconds: sizes.profileSeconds, progress });
+    results.throughputLocalFirst = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, stepDispatch: 'local-first', progress });
   }
   if (only.includes('storm')) {
     results.storm = await runStorm({ handoffs: sizes.stormHandoffs, requestsPerSecond: sizes.stormRps, progress });
   }
   if (only.includes('memory')) {
-    results.memory = await runMemory({ parked: sizes.parked, progress });
+    results.memory = await runMemory({ parked: sizes.parked, evidence: !values.quick, progress });
   }
   results.finishedAt = new Date().toISOString();
+  // The regression view: against the newest committed full run (bench/results, whatever --out says).
+  results.comparison = compareWithPrevious(results, COMMITTED_RESULTS);
 
-  const outDir = path.resolve(values.out ?? path.join(__dirname, 'results'));
+  const outDir = path.resolve(values.out ?? COMMITTED_RESULTS);
   await mkdir(outDir, { recursive: true });
   const stamp = results.startedAt.replace(/[:.]/g, '-');
   const jsonFile = path.join(outDir, `${stamp}.json`);

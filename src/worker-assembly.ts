@@ -18,7 +18,7 @@
  * its connection closes.
  */
 import type { DataConverter } from '@temporalio/common';
-import type { Worker, WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import type { ActivityDeps, HandoffSettings } from '../activities/deps';
 import { CxoneAuthError, CxoneHttpError } from './cxone/errors';
 import type { CxoneApi } from './cxone/profile';
@@ -26,6 +26,8 @@ import type { Logger } from './log';
 import { withHandoffContext, type WorkerObservability } from './observability';
 import { ensureReconcilerSchedule } from './reconcile';
 import { StartupError } from './startup-error';
+import { ConfigError } from './config-error';
+import { cachedWorkflowBundle } from './temporal/workflow-bundle';
 import { connectWorker, type TemporalConfig } from './temporal/config';
 import { missingSearchAttributes, registrationCommands } from './temporal/search-attributes';
 import { createHandoffWorker } from './worker';
@@ -117,8 +119,32 @@ export async function checkCxoneSetup(api: CxoneApi, logger: Logger): Promise<vo
   if (problems.length) throw new CxoneSetupError(`CXone (${api.target}) is not set up for profile ${api.profile}:\n  ${problems.join('\n  ')}`);
 }
 
+/**
+ * The cached workflow bundle for this worker's options (src/temporal/workflow-bundle.ts), built
+ * first when missing; undefined (the worker bundles in process) when the cache is off or fails.
+ */
+async function workflowBundleFor(parts: HandoffWorkerParts, logger: Logger): Promise<WorkerOptions['workflowBundle']> {
+  const dc = parts.dataConverter;
+  try {
+    const bundle = await cachedWorkflowBundle({
+      ...(parts.observability.workerOptions.interceptors?.workflowModules?.length ? { workflowInterceptorModules: [...parts.observability.workerOptions.interceptors.workflowModules] } : {}),
+      ...(dc?.failureConverterPath ? { failureConverterPath: dc.failureConverterPath } : {}),
+      ...(dc?.payloadConverterPath ? { payloadConverterPath: dc.payloadConverterPath } : {}),
+    });
+    if (!bundle) return undefined;
+    logger.info(bundle.source === 'hit' ? 'workflow bundle reused' : 'workflow bundle built', { codePath: bundle.codePath, ms: bundle.ms });
+    return { codePath: bundle.codePath };
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    logger.warn('workflow bundle cache unavailable: bundling in this process', { error: err instanceof Error ? err.message : String(err) });
+    return undefined;
+  }
+}
+
 export interface RunningHandoffWorker {
   worker: Worker;
+  /** The worker's connection: a client on it can request eager workflow starts (`handoff dev`'s starter). */
+  connection: NativeConnection;
   /** Settles when the worker stopped polling and its activities drained. */
   running: Promise<void>;
 }
@@ -146,13 +172,15 @@ export async function startHandoffWorker(parts: HandoffWorkerParts, scope: Start
   if (missing.length) throw new MissingSearchAttributesError(temporal.namespace, missing);
   scope.throwIfStopping();
 
+  const workflowBundle = parts.workflowBundle ?? (await workflowBundleFor(parts, logger));
+  scope.throwIfStopping();
   const worker = await createHandoffWorker({
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
     deps: handoffActivityDeps(parts),
     dataConverter: parts.dataConverter,
-    workflowBundle: parts.workflowBundle,
+    workflowBundle,
     workerOptions: handoffWorkerOptions(temporal, parts.observability),
   });
   scope.throwIfStopping();
@@ -183,6 +211,8 @@ export async function startHandoffWorker(parts: HandoffWorkerParts, scope: Start
     maxCachedWorkflows: worker.options.maxCachedWorkflows,
     shutdownGraceTimeMs: worker.options.shutdownGraceTimeMs,
     reconcileInterval: temporal.reconcileInterval ?? 'off',
+    // Read by glibc at process start, not by us: shown so the start line proves it (Dockerfile sets 2).
+    mallocArenaMax: process.env.MALLOC_ARENA_MAX ?? 'unset (glibc default: 8 per core)',
   });
 
   // The reconciler's schedule (the sweep runs on this task queue); a failure to create it is not
@@ -192,5 +222,5 @@ export async function startHandoffWorker(parts: HandoffWorkerParts, scope: Start
       logger.error('reconciler schedule not created: run `handoff reconcile` yourself, or fix the cause', { error: err instanceof Error ? err : String(err) }),
     );
   }
-  return { worker, running };
+  return { worker, running, connection };
 }

@@ -6,6 +6,7 @@
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { WORKFLOWS_PATH } from './temporal/workflow-bundle';
 
 /**
  * How long a graceful shutdown lets in-flight activities finish (their CXone call takes ≤ 20 s)
@@ -13,8 +14,7 @@ import { createActivities, type ActivityDeps } from '../activities';
  */
 export const WORKER_SHUTDOWN_GRACE_MS = 25_000;
 
-/** The workflows module the bundler starts from. */
-export const WORKFLOWS_PATH = require.resolve('../workflows');
+export { WORKFLOWS_PATH } from './temporal/workflow-bundle';
 
 export interface HandoffWorkerOptions {
   connection: NativeConnection;

@@ -81,6 +81,14 @@ export interface BotHandoffInput {
     /** Hold updates are spaced so one contact never gets more updates a minute than this. */
     contactUpdatesPerMinute?: number;
   };
+  /**
+   * How the handoff's CXone calls reach the worker (the starter sets it from HANDOFF_STEP_DISPATCH;
+   * absent: `task-queue`). `local-first`: each call's first attempt is a local activity — no
+   * task-queue round trip, a marker in the history instead of activity events — and its retries,
+   * after a retryable failure, regular activities. Not with a task-queue rate limit
+   * (HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND), which local activities do not pass through.
+   */
+  stepDispatch?: 'task-queue' | 'local-first';
   options?: {
     /** Total seconds of Retry-After waiting before the callback fallback (default 120). */
     retryAfterBudgetSeconds?: number;

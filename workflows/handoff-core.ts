@@ -125,6 +125,7 @@ export class Handoff implements StepContext {
   readonly historyLimit: number;
   readonly rateLimitBudgetMs: number;
   readonly settleDeadlineMs: number;
+  readonly stepDispatch: BotHandoffInput['stepDispatch'];
 
   constructor(readonly input: BotHandoffInput) {
     const resume = input.resume;
@@ -132,6 +133,8 @@ export class Handoff implements StepContext {
     this.historyLimit = input.options?.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     this.rateLimitBudgetMs = (input.options?.retryAfterBudgetSeconds ?? DEFAULT_RETRY_AFTER_BUDGET_SECONDS) * 1000;
     this.settleDeadlineMs = (input.options?.settleDeadlineSeconds ?? DEFAULT_SETTLE_DEADLINE_SECONDS) * 1000;
+    // Absent in inputs from before it existed: regular activities, as those histories recorded.
+    this.stepDispatch = input.stepDispatch;
   }
 
   /** The status query and the signals; a signal for another interaction is ignored. */

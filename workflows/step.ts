@@ -24,6 +24,8 @@ import {
   CancellationScope,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
+  TimeoutFailure,
   sleep,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -35,6 +37,7 @@ import type { HandoffFailure } from './definitions';
 import { DEFAULT_RETRY_AFTER_MS, MAX_RATE_LIMIT_BACKOFF_MS, MUTATION_POLICY, SETTLE_BACKOFF_INITIAL_MS, SETTLE_BACKOFF_MAX_MS } from './policies';
 
 const acts = proxyActivities<HandoffActivities>(MUTATION_POLICY);
+const localActs = proxyLocalActivities<HandoffActivities>({ startToCloseTimeout: MUTATION_POLICY.startToCloseTimeout });
 
 /** Activities a step may run (the metric is local work, not a CXone call). */
 export type StepActivity = Exclude<keyof HandoffActivities, 'recordMetric' | 'findUnsettledHandoffs'>;
@@ -65,7 +68,16 @@ export interface StepContext {
   warn(text: string): void;
   /** A settle step failed for good: mark the workflow for an operator. */
   needsAttention(what: string, text: string): void;
+  /**
+   * `local-first`: each call's first attempt runs as a local activity (in the worker that runs the
+   * workflow, no task-queue round trip, a marker in the history); a retryable failure continues as
+   * a regular activity with the step's policy, visible per attempt. Absent: regular activities only.
+   */
+  readonly stepDispatch?: StepDispatch;
 }
+
+/** How a step's calls reach the worker (BotHandoffInput.stepDispatch). */
+export type StepDispatch = 'task-queue' | 'local-first';
 
 interface StepSpecBase<K extends StepActivity> {
   /** The step's name in warnings, errors and idempotency keys: `transfer`, `releaseHold`, … */
@@ -158,17 +170,59 @@ export function attemptsOf(outcome: { value: unknown } | { error: unknown }, pol
   return 1;
 }
 
-async function callOnce<K extends StepActivity>(spec: StepSpecBase<K>, tryNo: number, uncancellable: boolean): Promise<{ value: Out<K> } | { error: unknown }> {
+/** `extraAttempts`: a local first attempt that failed before the regular activity's own attempts. */
+type CallOutcome<K extends StepActivity> = ({ value: Out<K> } | { error: unknown }) & { extraAttempts: number };
+
+/**
+ * A local attempt's failure worth a regular activity's retries: what the step's policy would retry
+ * (a 5xx, a timeout), not a cancellation, not a failure the policy lists as final (a 429 included:
+ * the step waits it out itself).
+ */
+export function retryAfterLocalAttempt(err: unknown, policy: ActivityOptions): boolean {
+  if (!(err instanceof ActivityFailure) || isCancellation(err)) return false;
+  if ((policy.retry?.maximumAttempts ?? 0) === 1) return false;
+  const cause = err.cause;
+  if (cause instanceof TimeoutFailure) return true;
+  if (!(cause instanceof ApplicationFailure)) return false;
+  return !cause.nonRetryable && !(policy.retry?.nonRetryableErrorTypes ?? []).includes(cause.type ?? '');
+}
+
+/**
+ * A local activity's failure as the step reads a regular one's: Core hands a local attempt's
+ * ApplicationFailure (or timeout) to the workflow unwrapped, where a regular activity's comes
+ * inside an ActivityFailure. Cancellations and anything else pass as they are.
+ */
+export function asActivityFailure(err: unknown, activityType: string): unknown {
+  if (err instanceof ActivityFailure || isCancellation(err)) return err;
+  if (err instanceof ApplicationFailure || err instanceof TimeoutFailure) return new ActivityFailure(err.message, activityType, undefined, RetryState.MAXIMUM_ATTEMPTS_REACHED, undefined, err);
+  return err;
+}
+
+async function callOnce<K extends StepActivity>(spec: StepSpecBase<K>, tryNo: number, uncancellable: boolean, dispatch: StepDispatch | undefined): Promise<CallOutcome<K>> {
   const summary = typeof spec.summary === 'function' ? spec.summary(tryNo) : spec.summary;
-  const fn = acts[spec.activity] as unknown as { executeWithOptions(o: ActivityOptions, a: [In<K>]): Promise<Out<K>> };
-  const run = () => fn.executeWithOptions({ ...spec.policy, summary }, [spec.input]);
+  type Callable = { executeWithOptions(o: ActivityOptions, a: [In<K>]): Promise<Out<K>> };
+  const fn = acts[spec.activity] as unknown as Callable;
+  let extraAttempts = 0;
+  const run = async () => {
+    if (dispatch === 'local-first') {
+      try {
+        const local = localActs[spec.activity] as unknown as Callable;
+        return await local.executeWithOptions({ startToCloseTimeout: spec.policy.startToCloseTimeout, retry: { maximumAttempts: 1 }, summary }, [spec.input]);
+      } catch (err) {
+        const failure = asActivityFailure(err, spec.activity);
+        if (!retryAfterLocalAttempt(failure, spec.policy)) throw failure;
+        extraAttempts = 1;
+      }
+    }
+    return fn.executeWithOptions({ ...spec.policy, summary }, [spec.input]);
+  };
   try {
     // An uncancellable call is never *started* after a cancellation: only one already in flight finishes.
     // (Checked synchronously: an await here would let the calls beside it be scheduled first.)
     if (uncancellable && CancellationScope.current().consideredCancelled) await CancellationScope.current().cancelRequested;
-    return { value: await (uncancellable ? CancellationScope.nonCancellable(run) : run()) };
+    return { value: await (uncancellable ? CancellationScope.nonCancellable(run) : run()), extraAttempts };
   } catch (error) {
-    return { error };
+    return { error, extraAttempts };
   }
 }
 
@@ -177,10 +231,10 @@ export async function step<K extends StepActivity>(ctx: StepContext, spec: StepS
   let attempts = 0;
   let withoutHeader = 0;
   for (let n = 0; ; n += 1) {
-    const outcome = await callOnce(spec, n + 1, spec.uncancellable ?? false);
+    const outcome = await callOnce(spec, n + 1, spec.uncancellable ?? false, ctx.stepDispatch);
     // A cancelled call is not counted: uncancellable calls finish (and count), the others are not counted calls.
     if ('error' in outcome && isCancellation(outcome.error)) throw outcome.error;
-    attempts += attemptsOf(outcome, spec.policy);
+    attempts += attemptsOf(outcome, spec.policy) + outcome.extraAttempts;
     if ('value' in outcome) return { ok: true, value: outcome.value, attempts, tries: n + 1 };
     const err = outcome.error;
     const failure = failureOf(spec.name, err);
@@ -264,7 +318,7 @@ export function settle<K extends StepActivity>(ctx: StepContext, spec: SettleSpe
     // the waits between them (a round's attempts themselves come on top, so it errs long, never short).
     let elapsedMs = 0;
     for (let round = 0; ; round += 1) {
-      const outcome = await callOnce(spec, round + 1, false);
+      const outcome = await callOnce(spec, round + 1, false, ctx.stepDispatch);
       if ('value' in outcome) return { ok: true };
       const failure = failureOf(spec.name, outcome.error);
       if (!failure) throw outcome.error;

@@ -1,4 +1,5 @@
 /** The benchmark results file, its table and its SVG chart. */
+import type { Comparison } from './compare';
 import type { MemoryResult } from '../scenarios/memory';
 import type { OverheadResult } from '../scenarios/overhead';
 import type { StormResult } from '../scenarios/storm';
@@ -13,8 +14,12 @@ export interface BenchResults {
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string; temporalCli: string };
   overhead?: OverheadResult;
   throughput?: ThroughputResult;
+  /** The same closed loop with HANDOFF_STEP_DISPATCH=local-first. */
+  throughputLocalFirst?: ThroughputResult;
   storm?: StormResult;
   memory?: MemoryResult;
+  /** The key figures next to the previous committed run's (the regression view). */
+  comparison?: Comparison;
 }
 
 const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}` : '–');
@@ -28,20 +33,37 @@ export function renderTable(r: BenchResults): string {
   if (r.overhead) {
     out.push('', `Orchestration overhead, one handoff at a time, ms (n = ${r.overhead.samples} per row; overhead = end-to-end − simulator time on the critical path)`);
     out.push(table(
-      ['variant', 'sim latency', 'path', 'e2e p50', 'e2e p95', 'e2e p99', 'overhead p50', 'p95', 'p99', 'e2e ratio p50'],
+      ['variant', 'sim latency', 'path', 'e2e p50', 'e2e p95', 'e2e p99', 'overhead p50', 'p95', 'p99', 'e2e ratio p50', 'CPU ms/handoff worker', 'server'],
       r.overhead.runs.flatMap((run) => [
-        [run.variant, `${run.simLatencyMs} ms`, 'Temporal', ms(run.temporal.e2e.p50), ms(run.temporal.e2e.p95), ms(run.temporal.e2e.p99), ms(run.temporal.overhead.p50), ms(run.temporal.overhead.p95), ms(run.temporal.overhead.p99), `${run.ratio.e2eP50.toFixed(2)}×`],
-        ['', '', 'plain async', ms(run.baseline.e2e.p50), ms(run.baseline.e2e.p95), ms(run.baseline.e2e.p99), ms(run.baseline.overhead.p50), ms(run.baseline.overhead.p95), ms(run.baseline.overhead.p99), ''],
+        [run.variant, `${run.simLatencyMs} ms`, 'Temporal', ms(run.temporal.e2e.p50), ms(run.temporal.e2e.p95), ms(run.temporal.e2e.p99), ms(run.temporal.overhead.p50), ms(run.temporal.overhead.p95), ms(run.temporal.overhead.p99), `${run.ratio.e2eP50.toFixed(2)}×`, ms(run.cpu?.workerMs ?? NaN), ms(run.cpu?.serverMs ?? NaN)],
+        ['', '', 'plain async', ms(run.baseline.e2e.p50), ms(run.baseline.e2e.p95), ms(run.baseline.e2e.p99), ms(run.baseline.overhead.p50), ms(run.baseline.overhead.p95), ms(run.baseline.overhead.p99), '', '', ''],
       ]),
     ));
   }
   if (r.throughput) {
     const t = r.throughput;
+    const rows = [t, ...(r.throughputLocalFirst ? [r.throughputLocalFirst] : [])];
     out.push('', `Throughput, one worker, closed loop (${t.concurrency} in flight, ${t.durationSeconds} s)`);
     out.push(table(
-      ['handoffs/s', 'completed', 'failed', 'e2e p50 ms', 'e2e p95 ms', 'WFT sched→start p95 ms', 'activity sched→start p95 ms', 'worker RSS MiB'],
-      [[t.handoffsPerSecond.toFixed(2), String(t.completed), String(t.failed), ms(t.e2e.p50), ms(t.e2e.p95), ms(t.workflowTaskScheduleToStart.p95), ms(t.activityScheduleToStart.p95), String(t.workerRssMiB)]],
+      ['step dispatch', 'handoffs/s', 'completed', 'failed', 'e2e p50 ms', 'e2e p95 ms', 'WFT sched→start p95 ms', 'activity sched→start p95 ms', 'worker RSS MiB', 'CPU ms/handoff worker', 'server'],
+      rows.map((x) => [x.stepDispatch ?? 'task-queue', x.handoffsPerSecond.toFixed(2), String(x.completed), String(x.failed), ms(x.e2e.p50), ms(x.e2e.p95), ms(x.workflowTaskScheduleToStart.p95), ms(x.activityScheduleToStart.p95), String(x.workerRssMiB), ms(x.cpu?.workerMs ?? NaN), ms(x.cpu?.serverMs ?? NaN)]),
     ));
+    if (t.cpu) {
+      out.push('', `CPU per handoff in that window, ${t.stepDispatch ?? 'task-queue'} (/proc: user + system, all threads)`);
+      out.push(table(
+        ['process', 'CPU ms/handoff', 'handoffs/s per busy core'],
+        [
+          ['handoff worker', ms(t.cpu.workerMs), String(t.cpu.workerHandoffsPerCoreSecond)],
+          ['Temporal dev server', ms(t.cpu.serverMs), String(t.cpu.serverHandoffsPerCoreSecond)],
+          ['bench (simulator, starter, client)', ms(t.cpu.harnessMs), ''],
+        ],
+      ));
+    }
+    for (const thread of t.profile?.threads ?? []) {
+      out.push('', `Worker CPU profile, ${thread.thread}: ${thread.busyMs} ms busy of ${thread.sampledMs} ms sampled (${t.profile!.handoffs} handoffs in ${t.profile!.seconds} s under --cpu-prof)`);
+      out.push(table(['self time by module', 'ms', '%'], thread.byModule.slice(0, 8).map((l) => [l.name, ms(l.selfMs), l.percent.toFixed(1)])));
+      out.push(table(['self time by function', 'ms', '%'], thread.byFunction.slice(0, 8).map((l) => [l.name.length > 90 ? `${l.name.slice(0, 87)}…` : l.name, ms(l.selfMs), l.percent.toFixed(1)])));
+    }
   }
   if (r.storm) {
     const s = r.storm;
@@ -63,14 +85,29 @@ export function renderTable(r: BenchResults): string {
     ));
   }
   if (r.memory) {
-    out.push('', `Memory: worker RSS with ${r.memory.parked} handoffs parked waiting for an agent`);
+    out.push('', 'Memory: worker RSS with handoffs parked waiting for an agent (per handoff = parked − idle in service)');
     out.push(table(
-      ['worker', 'parked', 'idle RSS MiB', 'parked RSS MiB', 'peak MiB', 'per handoff KiB', 'park s'],
-      r.memory.runs.map((m) => [m.label, `${m.parkedReached}/${m.parked}`, String(m.rssIdleMiB), String(m.rssParkedMiB), String(m.rssPeakMiB), String(m.perHandoffKiB), m.parkSeconds.toFixed(1)]),
+      ['worker', 'parked', 'idle at start MiB', 'idle in service MiB', 'parked RSS MiB', 'peak MiB', 'per handoff KiB', 'from start KiB', 'park s'],
+      r.memory.runs.map((m) => [m.label, `${m.parkedReached}/${m.parked}`, String(m.rssStartMiB), String(m.rssIdleMiB), String(m.rssParkedMiB), String(m.rssPeakMiB), String(m.perHandoffKiB), String(m.perHandoffFromStartKiB), m.parkSeconds.toFixed(1)]),
+    ));
+  }
+  if (r.comparison) {
+    const c = r.comparison;
+    out.push('', `Compared with the previous committed run, ${c.previousFile} (${c.previousStartedAt}); ▲ worse by more than 10 %`);
+    out.push(table(
+      ['figure', 'this run', 'previous', 'change'],
+      c.figures.map((f) => [
+        f.label,
+        `${fmt(f.value)} ${f.unit}`,
+        f.previous === undefined ? 'new' : `${fmt(f.previous)} ${f.unit}`,
+        f.changePercent === undefined ? '' : `${f.changePercent > 0 ? '+' : ''}${f.changePercent.toFixed(1)} %${f.regressed ? ' ▲' : ''}`,
+      ]),
     ));
   }
   return out.join('\n');
 }
+
+const fmt = (x: number) => (Number.isInteger(x) ? String(x) : x.toFixed(x < 10 ? 2 : 1));
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -141,9 +178,9 @@ export function renderSvg(r: BenchResults): string {
     ]), width));
   }
   if (r.memory) {
-    add(panel(y, `Worker RSS with ${r.memory.parked} handoffs parked waiting for an agent`, 'MiB', r.memory.runs.flatMap((m, i) => [
-      { label: `${m.label}: idle`, value: m.rssIdleMiB, color: COLORS[i === 0 ? 1 : 5]! },
-      { label: `${m.label}: parked`, value: m.rssParkedMiB, color: COLORS[i === 0 ? 0 : 4]! },
+    add(panel(y, 'Worker RSS with handoffs parked waiting for an agent', 'MiB', r.memory.runs.flatMap((m, i) => [
+      { label: `${m.label}, ${m.parked}: idle in service`, value: m.rssIdleMiB, color: COLORS[i === 0 ? 1 : 5]! },
+      { label: `${m.label}, ${m.parked}: parked`, value: m.rssParkedMiB, color: COLORS[i === 0 ? 0 : 4]! },
     ]), width));
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + 10}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;

@@ -32,6 +32,8 @@ export interface BenchStackOptions {
   logDir?: string;
   /** Node flags for the worker process (e.g. `--cpu-prof`). */
   workerNodeArgs?: string[];
+  /** The starter's HANDOFF_STEP_DISPATCH (default: the starter's default, task-queue). */
+  stepDispatch?: 'task-queue' | 'local-first';
 }
 
 export interface BenchStack {
@@ -75,7 +77,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       await stack.worker?.stop();
       stack.taskQueue = `bench-${randomUUID().slice(0, 8)}`;
       stack.workerLog = path.join(logDir, `cxone-handoff-bench-worker-${stack.taskQueue}.log`);
-      stack.starter = createHandoffStarter({ client, taskQueue: stack.taskQueue, logger: quiet });
+      stack.starter = createHandoffStarter({ client, taskQueue: stack.taskQueue, logger: quiet, stepDispatch: opts.stepDispatch });
       stack.worker = await startWorkerProcess({
         temporalAddress: server.address,
         namespace: server.namespace,

@@ -12,6 +12,7 @@ import type { SimControl } from '../../src/sim/control-client';
 import { RECOMMENDED_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
 import { HOLD_MESSAGE } from '../../workflows/fallback';
 import { handoffWorkflowId } from '../../workflows/definitions';
+import { cpuWindow, type CpuPerHandoff } from '../lib/proc-cpu';
 import { benchInput, startBenchStack, type BenchStack, type BenchStackOptions } from '../lib/stack';
 import { byInteraction, simTimeMs, summarize, type Summary } from '../lib/stats';
 
@@ -42,6 +43,16 @@ export const OVERHEAD_VARIANTS: OverheadVariant[] = [
     description: 'the same on a SQLite file with WAL and synchronous=normal: what `npm start` (handoff dev) runs',
     stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, storage: 'sqlite' },
   },
+  {
+    name: 'local-first',
+    description: 'recommended, in memory, HANDOFF_STEP_DISPATCH=local-first: every CXone call\'s first attempt a local activity',
+    stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, stepDispatch: 'local-first' },
+  },
+  {
+    name: 'local-first-sqlite',
+    description: 'local-first on the SQLite file npm start runs',
+    stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, storage: 'sqlite', stepDispatch: 'local-first' },
+  },
 ];
 
 export interface PathFigures {
@@ -61,6 +72,8 @@ export interface OverheadRun {
   baseline: PathFigures;
   /** temporal ÷ baseline, at p50 and p95. */
   ratio: { e2eP50: number; e2eP95: number };
+  /** CPU per durable handoff, one at a time, by process (the harness figure includes the baseline's calls). */
+  cpu: CpuPerHandoff;
 }
 
 export interface OverheadResult {
@@ -98,12 +111,14 @@ export async function runOverhead(opts: OverheadOptions): Promise<OverheadResult
         await stack.control.setLatency({ ms: latency });
         const temporal: Sample[] = [];
         const baseline: Sample[] = [];
+        const window = cpuWindow(stack.worker.pid, stack.server.pid);
         // Interleaved, so drift on a shared machine hits both paths alike.
         for (let i = 0; i < opts.samples; i += 1) {
           temporal.push(await timedHandoff(stack));
           baseline.push(await timedDirect(stack.control, direct));
           if ((i + 1) % Math.max(1, Math.floor(opts.samples / 4)) === 0) opts.progress(`overhead [${variant.name}] sim latency ${latency} ms: ${i + 1}/${opts.samples}`);
         }
+        const cpu = window.perHandoff(temporal.length);
         const journal = byInteraction((await stack.control.journal({ path: '/api/v2/*' })).entries);
         const t = figures(temporal, journal);
         const b = figures(baseline, journal);
@@ -114,6 +129,7 @@ export async function runOverhead(opts: OverheadOptions): Promise<OverheadResult
           temporal: t,
           baseline: b,
           ratio: { e2eP50: round(t.e2e.p50 / b.e2e.p50), e2eP95: round(t.e2e.p95 / b.e2e.p95) },
+          cpu,
         });
       }
     } finally {

@@ -3,16 +3,26 @@
  * (`concurrency` handoffs in flight; each one finished starts the next) for `durationSeconds`, with
  * the simulator answering at once. Schedule-to-start (how long a task waited in the task queue for
  * the worker) comes from the histories of a sample of the handoffs: Scheduled → Started event
- * times of every workflow and activity task.
+ * times of every workflow and activity task. CPU per handoff is read from /proc for the worker and
+ * the server over the same window. Then, when asked, a second and shorter closed loop on a fresh
+ * stack with the worker under `node --cpu-prof`: its profile, summarised, goes into the results
+ * (profiling slows the worker, so it is never the window the figures come from).
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { temporal } from '@temporalio/proto';
 import { handoffWorkflowId } from '../../workflows/definitions';
-import { benchInput, mapLimit, startBenchStack } from '../lib/stack';
+import { summarizeProfile, type ProfileSummary } from '../lib/cpu-profile';
+import { cpuWindow, type CpuPerHandoff } from '../lib/proc-cpu';
+import { benchInput, mapLimit, startBenchStack, type BenchStack } from '../lib/stack';
 import { summarize, type Summary } from '../lib/stats';
 
 export interface ThroughputResult {
+  /** HANDOFF_STEP_DISPATCH of the starter. */
+  stepDispatch: 'task-queue' | 'local-first';
   durationSeconds: number;
   concurrency: number;
   completed: number;
@@ -26,49 +36,82 @@ export interface ThroughputResult {
   historiesSampled: number;
   /** Worker process RSS at the end, MiB. */
   workerRssMiB: number;
+  /** CPU per handoff over the closed-loop window, by process (/proc). */
+  cpu: CpuPerHandoff;
+  /** The worker's CPU profile over a separate closed loop, when asked for. */
+  profile?: ThroughputProfile;
+}
+
+export interface ThroughputProfile {
+  seconds: number;
+  handoffs: number;
+  /** One summary per thread: the worker's main thread, then its workflow thread(s). */
+  threads: ProfileSummary[];
 }
 
 export interface ThroughputOptions {
   durationSeconds: number;
   concurrency: number;
+  /** Seconds of the profiled closed loop; 0 or omitted: no profile. */
+  profileSeconds?: number;
+  /** The starter's HANDOFF_STEP_DISPATCH (default task-queue). */
+  stepDispatch?: 'task-queue' | 'local-first';
   progress: (line: string) => void;
 }
 
 const EventType = temporal.api.enums.v1.EventType;
 const HISTORY_SAMPLE = 300;
 
-export async function runThroughput(opts: ThroughputOptions): Promise<ThroughputResult> {
-  opts.progress('throughput: starting the stack');
-  const stack = await startBenchStack();
-  try {
-    const finished: Array<{ interactionId: string; e2eMs: number }> = [];
-    let failed = 0;
-    const one = async () => {
-      const interactionId = randomUUID();
-      const { conversationId } = await stack.control.createInteraction({ interactionId, historyMessages: 8 });
-      const t0 = performance.now();
-      await stack.starter.start(benchInput(interactionId, conversationId), 'bench');
-      const result = await stack.client.workflow.getHandle(handoffWorkflowId(interactionId)).result();
-      if (result.outcome === 'transferred') finished.push({ interactionId, e2eMs: performance.now() - t0 });
-      else failed += 1;
-    };
-    // A short warm-up outside the window (bundle, JIT, token).
-    await mapLimit(Array.from({ length: opts.concurrency }), opts.concurrency, one);
-    finished.length = 0;
+interface LoopResult {
+  finished: Array<{ interactionId: string; e2eMs: number }>;
+  failed: number;
+  elapsedS: number;
+}
 
+/** A warm-up round, then `concurrency` handoffs in flight for `seconds`. */
+async function closedLoop(stack: BenchStack, concurrency: number, seconds: number, progress: (line: string) => void, onWindowStart?: () => void): Promise<LoopResult> {
+  const finished: LoopResult['finished'] = [];
+  let failed = 0;
+  const one = async () => {
+    const interactionId = randomUUID();
+    const { conversationId } = await stack.control.createInteraction({ interactionId, historyMessages: 8 });
     const t0 = performance.now();
-    const deadline = t0 + opts.durationSeconds * 1000;
-    const ticker = setInterval(() => opts.progress(`throughput: ${finished.length} handoffs in ${((performance.now() - t0) / 1000).toFixed(0)} s`), 15_000);
-    await Promise.all(
-      Array.from({ length: opts.concurrency }, async () => {
-        while (performance.now() < deadline) await one();
-      }),
-    );
-    clearInterval(ticker);
-    const elapsedS = (performance.now() - t0) / 1000;
-    const workerRssMiB = Math.round(stack.worker.rssBytes() / 2 ** 20);
+    await stack.starter.start(benchInput(interactionId, conversationId), 'bench');
+    const result = await stack.client.workflow.getHandle(handoffWorkflowId(interactionId)).result();
+    if (result.outcome === 'transferred') finished.push({ interactionId, e2eMs: performance.now() - t0 });
+    else failed += 1;
+  };
+  // A short warm-up outside the window (bundle, JIT, token).
+  await mapLimit(Array.from({ length: concurrency }), concurrency, one);
+  finished.length = 0;
+  failed = 0;
 
-    opts.progress(`throughput: ${finished.length} handoffs in ${elapsedS.toFixed(1)} s; reading ${Math.min(HISTORY_SAMPLE, finished.length)} histories`);
+  onWindowStart?.();
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  const ticker = setInterval(() => progress(`${finished.length} handoffs in ${((performance.now() - t0) / 1000).toFixed(0)} s`), 15_000);
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) await one();
+    }),
+  );
+  clearInterval(ticker);
+  return { finished, failed, elapsedS: (performance.now() - t0) / 1000 };
+}
+
+export async function runThroughput(opts: ThroughputOptions): Promise<ThroughputResult> {
+  const stepDispatch = opts.stepDispatch ?? 'task-queue';
+  opts.progress(`throughput [${stepDispatch}]: starting the stack`);
+  const stack = await startBenchStack({ stepDispatch });
+  let result: ThroughputResult;
+  try {
+    let window: ReturnType<typeof cpuWindow> | undefined;
+    const { finished, failed, elapsedS } = await closedLoop(stack, opts.concurrency, opts.durationSeconds, (l) => opts.progress(`throughput: ${l}`), () => {
+      window = cpuWindow(stack.worker.pid, stack.server.pid);
+    });
+    const cpu = window!.perHandoff(finished.length);
+    const workerRssMiB = Math.round(stack.worker.rssBytes() / 2 ** 20);
+    opts.progress(`throughput: ${finished.length} handoffs in ${elapsedS.toFixed(1)} s; CPU per handoff: worker ${cpu.workerMs} ms, server ${cpu.serverMs} ms; reading ${Math.min(HISTORY_SAMPLE, finished.length)} histories`);
     const step = Math.max(1, Math.floor(finished.length / HISTORY_SAMPLE));
     const sample = finished.filter((_, i) => i % step === 0).slice(0, HISTORY_SAMPLE);
     const wft: number[] = [];
@@ -77,7 +120,8 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
       const history = await stack.client.workflow.getHandle(handoffWorkflowId(interactionId)).fetchHistory();
       collectScheduleToStart(history.events ?? [], wft, act);
     });
-    return {
+    result = {
+      stepDispatch,
       durationSeconds: Math.round(elapsedS * 10) / 10,
       concurrency: opts.concurrency,
       completed: finished.length,
@@ -88,11 +132,41 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
       activityScheduleToStart: summarize(act),
       historiesSampled: sample.length,
       workerRssMiB,
+      cpu,
     };
   } finally {
     await stack.close();
   }
+  if (opts.profileSeconds) result.profile = await profiledLoop(opts);
+  return result;
 }
+
+/** The same closed loop on a fresh stack, the worker under `node --cpu-prof`; its profile summarised. */
+async function profiledLoop(opts: ThroughputOptions): Promise<ThroughputProfile> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'cxone-handoff-bench-prof-'));
+  try {
+    opts.progress(`throughput: profiling the worker for ${opts.profileSeconds} s (node --cpu-prof)`);
+    const stack = await startBenchStack({ workerNodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`], stepDispatch: opts.stepDispatch });
+    let loop: LoopResult;
+    try {
+      loop = await closedLoop(stack, opts.concurrency, opts.profileSeconds!, (l) => opts.progress(`throughput (profiled): ${l}`));
+    } finally {
+      // The profile is written when the worker exits (gracefully).
+      await stack.close();
+    }
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread.
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => threadOf(a) - threadOf(b));
+    return {
+      seconds: opts.profileSeconds!,
+      handoffs: loop.finished.length,
+      threads: files.map((f) => summarizeProfile(path.join(dir, f), threadOf(f) === 0 ? 'main (activities, SDK core bridge, logging)' : `workflow thread ${threadOf(f)} (the sandbox)`)),
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const threadOf = (file: string) => Number(file.split('.')[4] ?? 0);
 
 const millis = (t: temporal.api.history.v1.IHistoryEvent['eventTime']) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
 

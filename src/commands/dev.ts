@@ -11,7 +11,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { codecServerConfigFromEnv, devUiOrigins, startCodecServer, type CodecServerConfig, type RunningCodecServer } from '../codec-server';
 import { ConfigError } from '../config-error';
@@ -154,14 +154,14 @@ export async function runDev(argv: string[]): Promise<number> {
     // The one assembly `handoff worker` uses (log context, rate limit and cache size, metrics,
     // search-attribute check, the reconciler's schedule); HANDOFF_METRIC lines go to the log here.
     const temporal = temporalConfigFromEnv({ ...temporalVariables, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: server.namespace });
-    await startHandoffWorker(
+    const { connection } = await startHandoffWorker(
       { temporal, logger: logger.child({ component: 'worker', taskQueue }), observability, cxone, settings, dataConverter: encryption.dataConverter, metricLines: 'log' },
       lifecycle,
     );
     lifecycle.throwIfStopping();
 
-    const connection = await Connection.connect({ address: server.address });
-    lifecycle.add(() => connection.close(), "the starter's Temporal connection");
+    // The starter's client shares the worker's connection, so a start can be eager: the server hands
+    // the first workflow task straight back in the start reply instead of through the task queue.
     const client = new Client({ connection, namespace: server.namespace, dataConverter: encryption.dataConverter, interceptors: observability.tracing?.clientInterceptors });
     // The seed event stream is served next to the seed API; profile cxone has no such stream.
     const config = starterConfigFromEnv(starterEnv, profile.name === 'seed' ? cxone.target : undefined);
@@ -174,6 +174,7 @@ export async function runDev(argv: string[]): Promise<number> {
       logger: logger.child({ component: 'starter' }),
       webUiBaseUrl: server.uiUrl,
       portSetting: values['webhook-port'] !== undefined ? '--webhook-port' : 'HANDOFF_WEBHOOK_PORT',
+      eagerStart: true,
     });
     lifecycle.add(() => starter.close(), 'the starter (in-flight requests)');
 

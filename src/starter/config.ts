@@ -33,6 +33,11 @@ export interface StarterConfig {
   targetSkillGroupId?: string;
   /** How long `POST /v1/ivr/handoff` waits for the channel switch before answering 504 (HANDOFF_IVR_DEADLINE_MS). */
   ivrDeadlineMs: number;
+  /**
+   * HANDOFF_STEP_DISPATCH (default task-queue): `local-first` runs each CXone call's first attempt
+   * as a local activity (README, Performance: what it saves, what the Web UI shows instead).
+   */
+  stepDispatch: 'task-queue' | 'local-first';
 }
 
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
@@ -49,6 +54,7 @@ const starterEnv = (simulator: boolean) => z.object({
   HANDOFF_TARGET_QUEUE_ID: routingIdSchema('HANDOFF_TARGET_QUEUE_ID', simulator),
   HANDOFF_TARGET_SKILL_GROUP_ID: skillGroupIdSchema('HANDOFF_TARGET_SKILL_GROUP_ID', simulator),
   HANDOFF_IVR_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
+  HANDOFF_STEP_DISPATCH: z.enum(['task-queue', 'local-first']).default('task-queue'),
 });
 
 const EXPECTED: Record<string, string> = {
@@ -63,6 +69,7 @@ const EXPECTED: Record<string, string> = {
   HANDOFF_TARGET_QUEUE_ID: 'the queue id stream-detected handoffs go to',
   HANDOFF_TARGET_SKILL_GROUP_ID: 'its skill group id',
   HANDOFF_IVR_DEADLINE_MS: 'milliseconds between 100 and 120000 (default 8000)',
+  HANDOFF_STEP_DISPATCH: 'task-queue (default) or local-first',
 };
 
 /** The stream URL CXone serves next to its API: same host, ws(s), /interaction/v1/events. */
@@ -115,5 +122,6 @@ export function starterConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cxone
     targetQueueId: bySkill ? targetSkillIdFromEnv(env, { simulator }) : e.HANDOFF_TARGET_QUEUE_ID,
     targetSkillGroupId: bySkill ? undefined : e.HANDOFF_TARGET_SKILL_GROUP_ID,
     ivrDeadlineMs: e.HANDOFF_IVR_DEADLINE_MS,
+    stepDispatch: e.HANDOFF_STEP_DISPATCH,
   };
 }

@@ -98,6 +98,7 @@ export const BotHandoffInputSchema = z.object({
       contactUpdatesPerMinute: z.number().positive().max(100_000).optional(),
     })
     .optional(),
+  stepDispatch: z.enum(['task-queue', 'local-first']).optional(),
   options: z
     .object({
       retryAfterBudgetSeconds: z.number().int().min(0).max(3600).optional(),

@@ -32,6 +32,8 @@ export interface StarterOptions {
   streamBackoff?: { baseMs: number; maxMs: number };
   /** The setting named when the webhook port cannot be bound (default HANDOFF_WEBHOOK_PORT). */
   portSetting?: string;
+  /** `temporal` is a client on this process's worker connection: request eager workflow starts (`handoff dev`). */
+  eagerStart?: boolean;
 }
 
 export interface RunningStarter {
@@ -46,7 +48,7 @@ export interface RunningStarter {
 export async function startStarter(opts: StarterOptions): Promise<RunningStarter> {
   const { config, cxone, temporal, logger } = opts;
   const metrics = createStarterMetrics();
-  const starter = createHandoffStarter({ client: temporal, taskQueue: opts.taskQueue, logger, metrics, capabilities: cxone.capabilities });
+  const starter = createHandoffStarter({ client: temporal, taskQueue: opts.taskQueue, logger, metrics, capabilities: cxone.capabilities, stepDispatch: config.stepDispatch, eagerStart: opts.eagerStart });
 
   const listener = opts.streamBackoff ? { backoff: opts.streamBackoff } : undefined;
   // Seed: its interaction stream (triggers and routing); cxone: the DFO event hub (routing only —

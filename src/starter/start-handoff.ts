@@ -92,13 +92,20 @@ export interface HandoffStarterOptions {
   metrics?: StarterMetrics;
   /** What the profile's CXone can do, carried in every input (the workflow reads them, never a profile name). */
   capabilities?: ProfileCapabilities;
+  /** HANDOFF_STEP_DISPATCH, carried in every input that does not say (absent: the workflow's default, task-queue). */
+  stepDispatch?: BotHandoffInput['stepDispatch'];
+  /**
+   * Ask the server to hand the first workflow task straight back to a worker in this process
+   * (`requestEagerStart`): only with a client on a worker's NativeConnection (`handoff dev`).
+   */
+  eagerStart?: boolean;
   /** See the module comment; defaults DEFAULT_DUPLICATE_WINDOW_MS and DEFAULT_START_TIMEOUT_MS. */
   duplicateWindowMs?: number;
   startTimeoutMs?: number;
   now?: () => number;
 }
 
-export function createHandoffStarter({ client, taskQueue, logger, metrics, capabilities, duplicateWindowMs = DEFAULT_DUPLICATE_WINDOW_MS, startTimeoutMs = DEFAULT_START_TIMEOUT_MS, now = Date.now }: HandoffStarterOptions): HandoffStarter {
+export function createHandoffStarter({ client, taskQueue, logger, metrics, capabilities, stepDispatch, eagerStart, duplicateWindowMs = DEFAULT_DUPLICATE_WINDOW_MS, startTimeoutMs = DEFAULT_START_TIMEOUT_MS, now = Date.now }: HandoffStarterOptions): HandoffStarter {
   /** One Temporal call, bounded: a deadline on the gRPC call stops the SDK's retries too. */
   const bounded = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -108,6 +115,13 @@ export function createHandoffStarter({ client, taskQueue, logger, metrics, capab
       throw new StartUnavailableError(`Temporal did not ${what} within ${startTimeoutMs} ms: ${(err as Error).message}`, { cause: err });
     }
   };
+
+  /** The profile's capabilities and the step dispatch, unless the input says otherwise. */
+  const withDeploymentDefaults = (input: BotHandoffInput): BotHandoffInput => ({
+    ...input,
+    ...(capabilities && !input.capabilities ? { capabilities } : {}),
+    ...(stepDispatch && !input.stepDispatch ? { stepDispatch } : {}),
+  });
 
   return {
     async start(input, source) {
@@ -120,7 +134,14 @@ export function createHandoffStarter({ client, taskQueue, logger, metrics, capab
       const startRun = async (reuse: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE') => {
         try {
           const handle = await bounded('start the handoff', () =>
-            client.workflow.start('botHandoff', { taskQueue, workflowId, args: [capabilities && !input.capabilities ? { ...input, capabilities } : input], workflowIdConflictPolicy: 'FAIL', workflowIdReusePolicy: reuse }),
+            client.workflow.start('botHandoff', {
+              taskQueue,
+              workflowId,
+              args: [withDeploymentDefaults(input)],
+              workflowIdConflictPolicy: 'FAIL',
+              workflowIdReusePolicy: reuse,
+              ...(eagerStart ? { requestEagerStart: true } : {}),
+            }),
           );
           metrics?.workflowsStarted.inc({ source });
           return handle.firstExecutionRunId;

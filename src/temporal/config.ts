@@ -13,6 +13,16 @@ const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/**
+ * The worker's workflow cache by default: enough for the handoffs a worker runs at once (a
+ * handoff is busy for well under a second before it waits), small enough that a worker whose
+ * handoffs mostly wait stays small — the SDK's own default scales with the machine's memory
+ * (thousands on a large host), ~300 KiB each (`npm run bench`, memory). Raise it when more
+ * handoffs than this are in their busy phase at once: an evicted one replays its history at its
+ * next event.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
 const TemporalEnv = z.object({
   TEMPORAL_ADDRESS: z
     .string()
@@ -34,13 +44,14 @@ const TemporalEnv = z.object({
   HANDOFF_MAX_CACHED_WORKFLOWS: z
     .string()
     .regex(/^\d+$/, 'expected a whole number of workflows, e.g. 500')
-    .transform(Number)
-    .optional(),
+    .default(String(DEFAULT_MAX_CACHED_WORKFLOWS))
+    .transform(Number),
   HANDOFF_RECONCILE_INTERVAL: z
     .string()
     .regex(/^(off|[1-9]\d*(s|m|h))$/, 'expected a duration like 5m, 300s or 1h, or off')
     .default('5m'),
 });
+
 
 export interface TemporalConfig {
   address: string;
@@ -60,12 +71,12 @@ export interface TemporalConfig {
    */
   taskQueueActivitiesPerSecond?: number;
   /**
-   * HANDOFF_MAX_CACHED_WORKFLOWS: how many workflows the worker keeps in memory (the SDK default
-   * scales with the machine's memory). A handoff parked waiting for an agent costs a few hundred
-   * KiB while cached; evicted, it is replayed from its history at its next event (hold update,
-   * agent joined). 0 = no cache.
+   * HANDOFF_MAX_CACHED_WORKFLOWS: how many workflows the worker keeps in memory (default
+   * DEFAULT_MAX_CACHED_WORKFLOWS). A handoff parked waiting for an agent costs ~300 KiB while
+   * cached; evicted, it is replayed from its history at its next event (hold update, agent
+   * joined). 0 = no cache.
    */
-  maxCachedWorkflows?: number;
+  maxCachedWorkflows: number;
   /**
    * HANDOFF_RECONCILE_INTERVAL: how often the `handoff-reconciler` schedule sweeps for holds and
    * contexts that terminated (or HandoffNeedsAttention) handoffs left behind; default 5m, `off` =

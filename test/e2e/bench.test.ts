@@ -53,8 +53,11 @@ describe('npm run bench', () => {
 
     assert.equal(r.quick, true);
     assert.ok(r.machine.cpus >= 1 && r.machine.node.startsWith('v'));
-    // Overhead: both server variants × both simulator latencies, each with the baseline beside it.
-    assert.deepEqual(r.overhead!.runs.map((x) => `${x.variant}@${x.simLatencyMs}`), ['no-eager@0', 'no-eager@50', 'eager@0', 'eager@50']);
+    // Overhead: every server and dispatch variant × both simulator latencies, each with the baseline beside it.
+    assert.deepEqual(
+      r.overhead!.runs.map((x) => `${x.variant}@${x.simLatencyMs}`),
+      ['server-defaults', 'recommended', 'recommended-sqlite-plain', 'recommended-sqlite', 'local-first', 'local-first-sqlite'].flatMap((v) => [`${v}@0`, `${v}@50`]),
+    );
     for (const x of r.overhead!.runs) {
       assert.equal(x.temporal.e2e.n, r.overhead!.samples);
       assert.equal(x.baseline.e2e.n, r.overhead!.samples);
@@ -62,8 +65,16 @@ describe('npm run bench', () => {
       // (history ‖ context, transfer, hold ‖ message), the baseline's five calls one after another.
       if (x.simLatencyMs === 50) assert.ok(x.temporal.sim.p50 >= 150 && x.baseline.sim.p50 >= 250, `${JSON.stringify(x.temporal.sim)} ${JSON.stringify(x.baseline.sim)}`);
     }
+    for (const x of r.overhead!.runs) assert.ok(x.cpu.workerMs > 0 && x.cpu.serverMs > 0, `CPU per handoff, by process: ${JSON.stringify(x.cpu)}`);
     assert.ok(r.throughput!.completed > 0 && r.throughput!.failed === 0);
     assert.ok(r.throughput!.historiesSampled > 0 && r.throughput!.activityScheduleToStart.n > 0);
+    assert.ok(r.throughput!.cpu.workerMs > 0 && r.throughput!.cpu.serverMs > 0);
+    // The profiled loop: the worker's main thread and its workflow thread, summarised.
+    assert.ok(r.throughput!.profile!.threads.length >= 2, JSON.stringify(r.throughput!.profile));
+    for (const t of r.throughput!.profile!.threads) assert.ok(t.busyMs > 0 && t.byModule.length > 0 && t.byFunction.length > 0, t.thread);
+    assert.equal(r.throughputLocalFirst!.stepDispatch, 'local-first');
+    assert.ok(r.throughputLocalFirst!.completed > 0 && r.throughputLocalFirst!.failed === 0);
+    assert.equal(r.throughputLocalFirst!.activityScheduleToStart.n, 0, 'no activity went through the task queue');
     assert.equal(r.storm!.runs.length, 2);
     for (const s of r.storm!.runs) {
       assert.equal(s.completed, s.handoffs, s.label);
@@ -71,11 +82,15 @@ describe('npm run bench', () => {
       assert.equal(s.retryAfter.early, 0, s.label);
     }
     assert.ok(r.storm!.runs[0]!.http429 > 0, 'the unthrottled storm met the rate limit');
-    assert.deepEqual(r.memory!.runs.map((m) => m.maxCachedWorkflows), [null, 2], 'the default cache, then a tenth of the parked handoffs');
+    assert.deepEqual(r.memory!.runs.map((m) => `${m.label}@${m.parked}`), ['defaults@20'], 'the defaults only (no evidence runs in --quick)');
     for (const m of r.memory!.runs) {
       assert.equal(m.parkedReached, m.parked, m.label);
-      assert.ok(m.rssParkedMiB > 0);
+      assert.ok(m.rssStartMiB > 0 && m.rssIdleMiB > 0 && m.rssParkedMiB > 0);
     }
+    // The regression view: against the newest committed full run in bench/results.
+    assert.match(r.comparison!.previousFile, /^\d{4}-\d\d-\d\dT[\d-]+Z\.json$/);
+    assert.ok(r.comparison!.figures.length > 0);
+    assert.match(out, /Compared with the previous committed run/);
 
     assert.match(out, /Orchestration overhead/);
     assert.match(out, /429 storm/);

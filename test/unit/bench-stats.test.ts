@@ -4,8 +4,14 @@
  * report it renders. (The chaos run's verdict: bench-evidence.test.ts.)
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { compare, previousResultsFile } from '../../bench/lib/compare';
+import { moduleOf, summarizeProfile } from '../../bench/lib/cpu-profile';
+import { processCpuMs } from '../../bench/lib/proc-cpu';
 import { renderSvg, renderTable, type BenchResults } from '../../bench/lib/report';
 import { checkRetryAfter, duplicateTransfers } from '../../bench/lib/evidence';
 import { interactionOf, simTimeMs, summarize, unionLength } from '../../bench/lib/stats';
@@ -124,7 +130,7 @@ describe('the report', () => {
       samples: 3,
       warmup: 1,
       variants: [{ name: 'eager', description: 'd' }],
-      runs: [{ variant: 'eager', simLatencyMs: 50, samples: 3, temporal: { e2e: summary, sim: summary, overhead: summary }, baseline: { e2e: summary, sim: summary, overhead: summary }, ratio: { e2eP50: 1.23, e2eP95: 1.5 } }],
+      runs: [{ variant: 'eager', simLatencyMs: 50, samples: 3, temporal: { e2e: summary, sim: summary, overhead: summary }, baseline: { e2e: summary, sim: summary, overhead: summary }, ratio: { e2eP50: 1.23, e2eP95: 1.5 }, cpu: { workerMs: 4.5, serverMs: 3.25, harnessMs: 2, workerHandoffsPerCoreSecond: 222, serverHandoffsPerCoreSecond: 308 } }],
     },
     storm: {
       requestsPerSecond: 20,
@@ -133,10 +139,10 @@ describe('the report', () => {
       runs: [{ label: 'no worker limit', activitiesPerSecond: null, handoffs: 500, completed: 500, outcomes: { transferred: 500 }, duplicateTransfers: 0, retryAfter: { checked: 4, early: 0, minMarginMs: 3 }, requests: 3000, http429: 4321, wallSeconds: 150, latencySeconds: summary }],
     },
     memory: {
-      parked: 1000,
+      parkedSizes: [1000],
       runs: [
-        { label: 'SDK default cache', maxCachedWorkflows: null, parked: 1000, parkedReached: 1000, rssIdleMiB: 300, rssParkedMiB: 420, rssPeakMiB: 430, perHandoffKiB: 123, parkSeconds: 30 },
-        { label: 'HANDOFF_MAX_CACHED_WORKFLOWS=100', maxCachedWorkflows: 100, parked: 1000, parkedReached: 1000, rssIdleMiB: 300, rssParkedMiB: 333, rssPeakMiB: 340, perHandoffKiB: 33, parkSeconds: 31 },
+        { label: "the SDK's cache size", workerEnv: { HANDOFF_MAX_CACHED_WORKFLOWS: '10000' }, parked: 1000, parkedReached: 1000, rssStartMiB: 250, rssIdleMiB: 300, rssParkedMiB: 420, rssPeakMiB: 430, perHandoffKiB: 123, perHandoffFromStartKiB: 174, parkSeconds: 30 },
+        { label: 'defaults', workerEnv: {}, parked: 1000, parkedReached: 1000, rssStartMiB: 250, rssIdleMiB: 300, rssParkedMiB: 333, rssPeakMiB: 340, perHandoffKiB: 33, perHandoffFromStartKiB: 85, parkSeconds: 31 },
       ],
     },
   };
@@ -147,7 +153,7 @@ describe('the report', () => {
     assert.match(text, /1\.23×/);
     assert.match(text, /4321/);
     assert.match(text, /500\/500/);
-    assert.match(text, /HANDOFF_MAX_CACHED_WORKFLOWS=100 +1000\/1000 +300 +333/);
+    assert.match(text, /defaults +1000\/1000 +250 +300 +333/);
     assert.doesNotMatch(text, /Throughput/, 'no section for a benchmark that did not run');
   });
 
@@ -158,5 +164,93 @@ describe('the report', () => {
     // 3 percentiles × 2 paths, 2 storm bars, 2 memory bars per run.
     assert.equal((svg.match(/<rect x=/g) ?? []).length, 6 + 2 + 4);
     assert.doesNotMatch(svg, /NaN|undefined/);
+  });
+});
+
+describe('the regression view', () => {
+  const summary = summarize([100, 110, 120]);
+  const run = (variant: string, p50: number): BenchResults => ({
+    startedAt: '2026-12-01T00:00:00.000Z',
+    finishedAt: '2026-12-01T00:10:00.000Z',
+    command: 'npm run bench',
+    quick: false,
+    machine: { cpus: 2, cpuModel: 'Test CPU', memoryGiB: 24, node: 'v20', platform: 'linux', temporalCli: 't' },
+    overhead: {
+      samples: 3,
+      warmup: 1,
+      variants: [{ name: variant, description: 'd' }],
+      runs: [{ variant, simLatencyMs: 0, samples: 3, temporal: { e2e: { ...summary, p50 }, sim: summary, overhead: summary }, baseline: { e2e: summary, sim: summary, overhead: summary }, ratio: { e2eP50: 1, e2eP95: 1 }, cpu: { workerMs: 5, serverMs: 4, harnessMs: 1, workerHandoffsPerCoreSecond: 200, serverHandoffsPerCoreSecond: 250 } }],
+    },
+  });
+
+  it('puts each figure next to the previous run\'s, flags a slowdown past the noise, and marks new figures', () => {
+    const c = compare(run('recommended', 150), run('recommended', 100), 'prev.json');
+    const e2e = c.figures.find((f) => f.key === 'overhead.recommended.0ms.e2e.p50')!;
+    assert.deepEqual([e2e.value, e2e.previous, e2e.changePercent, e2e.regressed], [150, 100, 50, true]);
+    const faster = compare(run('recommended', 95), run('recommended', 100), 'prev.json').figures.find((f) => f.key === 'overhead.recommended.0ms.e2e.p50')!;
+    assert.equal(faster.regressed, false);
+    const fresh = compare(run('local-first', 60), run('recommended', 100), 'prev.json').figures.find((f) => f.key === 'overhead.local-first.0ms.e2e.p50')!;
+    assert.equal(fresh.previous, undefined);
+    assert.match(renderTable({ ...run('recommended', 150), comparison: compare(run('recommended', 150), run('recommended', 100), 'prev.json') }), /\+50\.0 % ▲/);
+  });
+
+  it('compares with the newest committed full run, never a --quick one', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-prev-'));
+    try {
+      await writeFile(path.join(dir, '2026-11-01T00-00-00-000Z.json'), JSON.stringify(run('a', 1)));
+      await writeFile(path.join(dir, '2026-11-02T00-00-00-000Z.json'), JSON.stringify(run('b', 1)));
+      await writeFile(path.join(dir, '2026-11-03T00-00-00-000Z.json'), JSON.stringify({ ...run('c', 1), quick: true }));
+      await writeFile(path.join(dir, 'chaos-2026-11-04T00-00-00.000Z.json'), '{}');
+      // Not a git work tree: every file in the directory counts.
+      assert.equal(path.basename(previousResultsFile(dir) ?? ''), '2026-11-02T00-00-00-000Z.json');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('CPU accounting and profiles', () => {
+  it('reads a process\'s CPU time from /proc', () => {
+    const before = processCpuMs(process.pid);
+    let x = 0;
+    for (let i = 0; i < 2e7; i += 1) x += i;
+    assert.ok(x > 0);
+    assert.ok(processCpuMs(process.pid) > before);
+  });
+
+  it('names where a frame\'s code lives', () => {
+    assert.equal(moduleOf('file:///app/node_modules/@temporalio/worker/lib/worker.js', 'f'), '@temporalio/worker');
+    assert.equal(moduleOf('file:///app/node_modules/undici/lib/core.js', 'f'), 'undici');
+    assert.equal(moduleOf('node:internal/streams', 'f'), 'node internals');
+    assert.equal(moduleOf('/app/activities/transfer.ts', 'f'), 'activities');
+    assert.equal(moduleOf('/app/src/cxone/http.ts', 'f'), 'src/cxone');
+    assert.equal(moduleOf('', '(garbage collector)'), '(garbage collector)');
+  });
+
+  it('summarises a .cpuprofile into self time by function and by module', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-prof-'));
+    try {
+      const file = path.join(dir, 'p.cpuprofile');
+      await writeFile(file, JSON.stringify({
+        startTime: 0,
+        endTime: 4000,
+        nodes: [
+          { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 3, 4] },
+          { id: 2, callFrame: { functionName: '(idle)', url: '', lineNumber: -1 } },
+          { id: 3, callFrame: { functionName: 'encode', url: 'file:///a/node_modules/protobufjs/x.js', lineNumber: 9 } },
+          { id: 4, callFrame: { functionName: 'transfer', url: '/a/activities/transfer.ts', lineNumber: 0 } },
+        ],
+        samples: [3, 3, 4, 2, 3],
+        timeDeltas: [0, 1000, 1000, 1000, 1000],
+      }));
+      const s = summarizeProfile(file, 'main');
+      assert.equal(s.sampledMs, 4);
+      assert.equal(s.busyMs, 3);
+      assert.deepEqual(s.byModule.map((l) => [l.name, l.selfMs]), [['protobufjs', 2], ['activities', 1]]);
+      assert.equal(s.byFunction[0]!.name, 'encode protobufjs/x.js:10');
+      assert.equal(s.byFunction[0]!.percent, 66.7);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -51,7 +51,7 @@ function variablesRead(): Set<string> {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/\b(?:HANDOFF|CXONE|TEMPORAL|OTEL)_[A-Z0-9_]*[A-Z0-9]\b/g)) names.add(m[0]);
+      else if (e.name.endsWith('.ts')) for (const m of readFileSync(p, 'utf8').matchAll(/\b(?:(?:HANDOFF|CXONE|TEMPORAL|OTEL)_[A-Z0-9_]*[A-Z0-9]|MALLOC_ARENA_MAX)\b/g)) names.add(m[0]);
     }
   };
   walk(path.join(root, 'src'));
@@ -255,5 +255,10 @@ describe('Dockerfile', () => {
     assert.ok(dockerfile.lastIndexOf('\nUSER ') > dockerfile.lastIndexOf('\nFROM '));
     assert.match(dockerfile, /^ENTRYPOINT \["node", ?"bin\/handoff\.js"\]$/m);
     assert.match(dockerfile, /^CMD \["worker"\]$/m);
+  });
+
+  it('starts the worker with two malloc arenas (the benchmark measured ~100 MiB of RSS less)', () => {
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    assert.match(runtime, /^ENV\b.*\bMALLOC_ARENA_MAX=2\b/m);
   });
 });

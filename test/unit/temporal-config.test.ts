@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../src/config-error';
-import { temporalConfigFromEnv } from '../../src/temporal/config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, temporalConfigFromEnv } from '../../src/temporal/config';
 
 describe('temporalConfigFromEnv', () => {
   it('defaults to a local dev server and no task-queue activity limit', () => {
@@ -29,7 +29,8 @@ describe('temporalConfigFromEnv', () => {
   it('reads HANDOFF_MAX_CACHED_WORKFLOWS (0 allowed: no cache) and names a bad one', () => {
     assert.equal(temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: '250' }).maxCachedWorkflows, 250);
     assert.equal(temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: '0' }).maxCachedWorkflows, 0);
-    assert.equal(temporalConfigFromEnv({}).maxCachedWorkflows, undefined);
+    assert.equal(temporalConfigFromEnv({}).maxCachedWorkflows, DEFAULT_MAX_CACHED_WORKFLOWS, 'a small cache by default: handoffs mostly wait');
+    assert.equal(DEFAULT_MAX_CACHED_WORKFLOWS, 100);
     assert.throws(() => temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: 'lots' }), /^ConfigError: HANDOFF_MAX_CACHED_WORKFLOWS: expected a whole number/);
   });
 

@@ -15,7 +15,7 @@ import { CxoneClient } from '../../src/cxone/client';
 import { createLogger, type LogFields } from '../../src/log';
 import { createWorkerMetrics } from '../../src/observability';
 import { StartupError } from '../../src/startup-error';
-import { temporalConfigFromEnv } from '../../src/temporal/config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, temporalConfigFromEnv } from '../../src/temporal/config';
 import { handoffActivityDeps, handoffWorkerOptions, MissingSearchAttributesError } from '../../src/worker-assembly';
 import { seedApi } from '../../src/cxone/profiles/seed';
 
@@ -39,9 +39,9 @@ describe('handoffWorkerOptions', () => {
     assert.equal(handoffWorkerOptions(temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: '0' }), { workerOptions: {} }).maxCachedWorkflows, 0, '0 = no cache');
   });
 
-  it('unset: the SDK defaults (no key at all)', () => {
+  it("unset: no task-queue rate limit, and the project's small workflow cache (handoffs mostly wait)", () => {
     const options = handoffWorkerOptions(temporalConfigFromEnv({}), { workerOptions: {} });
-    assert.deepEqual(options, {});
+    assert.deepEqual(options, { maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS });
   });
 });
 

@@ -1,0 +1,69 @@
+/**
+ * CPU time a process has used (Linux /proc): user + system, all its threads. The benchmarks read it
+ * before and after a measured window and divide by the handoffs finished in it, so the report can
+ * say what one handoff costs the worker and the Temporal server separately — the figures an
+ * operator sizes a cluster with ("N handoffs/s per worker core").
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let ticksPerSecond: number | undefined;
+
+function clockTicks(): number {
+  if (ticksPerSecond === undefined) {
+    try {
+      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticksPerSecond = 100;
+    }
+  }
+  return ticksPerSecond;
+}
+
+/** utime + stime of `pid` in ms (fields 14 and 15 of /proc/<pid>/stat, after the command name). */
+export function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1000) / clockTicks();
+}
+
+export interface CpuWindow {
+  /** CPU-ms per finished handoff, by process. */
+  perHandoff(handoffs: number): CpuPerHandoff;
+}
+
+export interface CpuPerHandoff {
+  /** The `handoff worker` process. */
+  workerMs: number;
+  /** The Temporal dev server process. */
+  serverMs: number;
+  /** This process: the simulator, the starter and the client waiting for results. */
+  harnessMs: number;
+  /** Handoffs per second one fully busy core sustains at that cost (1000 ÷ ms). */
+  workerHandoffsPerCoreSecond: number;
+  serverHandoffsPerCoreSecond: number;
+}
+
+/** Start a measured window over the worker and server processes (and this one). */
+export function cpuWindow(workerPid: number, serverPid: number): CpuWindow {
+  const start = { worker: processCpuMs(workerPid), server: processCpuMs(serverPid), harness: processCpuMs(process.pid) };
+  return {
+    perHandoff(handoffs) {
+      const n = Math.max(1, handoffs);
+      const round = (x: number) => Math.round(x * 100) / 100;
+      const workerMs = round((processCpuMs(workerPid) - start.worker) / n);
+      const serverMs = round((processCpuMs(serverPid) - start.server) / n);
+      const harnessMs = round((processCpuMs(process.pid) - start.harness) / n);
+      return {
+        workerMs,
+        serverMs,
+        harnessMs,
+        workerHandoffsPerCoreSecond: workerMs > 0 ? Math.round(1000 / workerMs) : NaN,
+        serverHandoffsPerCoreSecond: serverMs > 0 ? Math.round(1000 / serverMs) : NaN,
+      };
+    },
+  };
+}
