@@ -27,7 +27,7 @@ const SCENARIOS = ['overhead', 'throughput', 'storm', 'memory'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.join(',')}] [--quick] [--out DIR]
-  [--samples N]            overhead: handoffs per latency and path (default 150)
+  [--samples N]            overhead: handoffs per latency and path (default 100)
   [--duration S]           throughput: seconds of closed loop (default 60, at least 60 unless --quick)
   [--concurrency N]        throughput: handoffs in flight (default 32)
   [--profile-seconds N]    throughput: then a closed loop this long with the worker under
@@ -79,7 +79,7 @@ export async function main(argv: string[]): Promise<number> {
     if (unknown.length) throw new UsageError(`--only: unknown benchmark ${unknown.map((u) => `"${u}"`).join(', ')} (expected ${SCENARIOS.join(', ')})`);
     const q = values.quick;
     sizes = {
-      samples: positiveInt('samples', values.samples, q ? 8 : 150),
+      samples: positiveInt('samples', values.samples, q ? 8 : 100),
       duration: positiveInt('duration', values.duration, q ? 5 : 60),
       concurrency: positiveInt('concurrency', values.concurrency, q ? 4 : 32),
       profileSeconds: values['profile-seconds'] === '0' ? 0 : positiveInt('profile-seconds', values['profile-seconds'], q ? 3 : 20),

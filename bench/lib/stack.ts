@@ -8,6 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createCxoneApi, PROFILE_TABLE } from '../../src/cxone/profiles';
+import { handoffSettingsFromEnv, SIMULATOR_ROUTING } from '../../src/handoff-settings';
+import { createWorkerMetrics } from '../../src/observability';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/temporal/config';
+import { cachedWorkflowBundle } from '../../src/temporal/workflow-bundle';
+import { createHandoffWorker } from '../../src/worker';
 import { createLogger } from '../../src/log';
 import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
 import { createHandoffStarter, type HandoffStarter } from '../../src/starter/start-handoff';
@@ -34,6 +41,12 @@ export interface BenchStackOptions {
   workerNodeArgs?: string[];
   /** The starter's HANDOFF_STEP_DISPATCH (default: the starter's default, task-queue). */
   stepDispatch?: 'task-queue' | 'local-first';
+  /**
+   * Run the worker in this process, the starter's client on its NativeConnection, starts eager
+   * (`requestEagerStart`): the first workflow task comes back in the start reply, as `handoff dev`
+   * runs. Its CPU and RSS are then this whole process's (simulator and client included).
+   */
+  inProcessWorker?: boolean;
 }
 
 export interface BenchStack {
@@ -51,6 +64,53 @@ export interface BenchStack {
 }
 
 const quiet = createLogger({ level: 'error', fields: { component: 'bench' } });
+
+let runtimeInstalled = false;
+/** The SDK's own log to warnings (the bench prints its progress, not the worker's state changes); once per process. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } } });
+}
+
+/** `handoff worker`'s worker, in this process: the seed profile on the simulator, the cached bundle, the defaults. */
+async function startInProcessWorker(address: string, namespace: string, taskQueue: string, simUrl: string): Promise<{ handle: WorkerProcess; connection: NativeConnection }> {
+  quietRuntime();
+  const connection = await NativeConnection.connect({ address });
+  const profile = PROFILE_TABLE.seed;
+  const settings = handoffSettingsFromEnv({ ...SIMULATOR_ROUTING });
+  const api = createCxoneApi(profile, profile.simulator!.config(simUrl), { settings, logger: quiet });
+  const bundle = await cachedWorkflowBundle();
+  const worker = await createHandoffWorker({
+    connection,
+    namespace,
+    taskQueue,
+    deps: { api, logger: quiet, settings, metrics: createWorkerMetrics({ defaultMetrics: false }), writeMetric: () => undefined },
+    ...(bundle ? { workflowBundle: { codePath: bundle.codePath } } : {}),
+    workerOptions: { maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS },
+  });
+  const running = worker.run();
+  const exited = running.then(
+    () => 0,
+    () => 1,
+  );
+  const stop = async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await exited;
+    await api.close();
+    await connection.close();
+  };
+  return {
+    connection,
+    handle: {
+      pid: process.pid,
+      exited,
+      rssBytes: () => process.memoryUsage().rss,
+      kill: stop,
+      stop,
+    },
+  };
+}
 
 export async function startBenchStack(opts: BenchStackOptions = {}): Promise<BenchStack> {
   const storage = opts.storage ?? 'memory';
@@ -77,6 +137,14 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
       await stack.worker?.stop();
       stack.taskQueue = `bench-${randomUUID().slice(0, 8)}`;
       stack.workerLog = path.join(logDir, `cxone-handoff-bench-worker-${stack.taskQueue}.log`);
+      if (opts.inProcessWorker) {
+        const { handle, connection: native } = await startInProcessWorker(server.address, server.namespace, stack.taskQueue, sim.url);
+        stack.worker = handle;
+        stack.client = new Client({ connection: native, namespace: server.namespace });
+        stack.starter = createHandoffStarter({ client: stack.client, taskQueue: stack.taskQueue, logger: quiet, stepDispatch: opts.stepDispatch, eagerStart: true });
+        return;
+      }
+      stack.client = client;
       stack.starter = createHandoffStarter({ client, taskQueue: stack.taskQueue, logger: quiet, stepDispatch: opts.stepDispatch });
       stack.worker = await startWorkerProcess({
         temporalAddress: server.address,

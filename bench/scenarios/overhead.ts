@@ -49,6 +49,16 @@ export const OVERHEAD_VARIANTS: OverheadVariant[] = [
     stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, stepDispatch: 'local-first' },
   },
   {
+    name: 'eager-start',
+    description: 'recommended, in memory, the worker in the starter\'s process on one NativeConnection, starts eager (requestEagerStart, as handoff dev): no task-queue trip for the first workflow task',
+    stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, inProcessWorker: true },
+  },
+  {
+    name: 'local-first-eager-start',
+    description: 'local-first and eager start together: the fewest round trips this code can make',
+    stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, inProcessWorker: true, stepDispatch: 'local-first' },
+  },
+  {
     name: 'local-first-sqlite',
     description: 'local-first on the SQLite file npm start runs',
     stack: { dynamicConfig: RECOMMENDED_DYNAMIC_CONFIG, storage: 'sqlite', stepDispatch: 'local-first' },

@@ -17,7 +17,7 @@ import { temporal } from '@temporalio/proto';
 import { handoffWorkflowId } from '../../workflows/definitions';
 import { summarizeProfile, type ProfileSummary } from '../lib/cpu-profile';
 import { cpuWindow, type CpuPerHandoff } from '../lib/proc-cpu';
-import { benchInput, mapLimit, startBenchStack, type BenchStack } from '../lib/stack';
+import { benchInput, mapLimit, startBenchStack, type BenchStack, type BenchStackOptions } from '../lib/stack';
 import { summarize, type Summary } from '../lib/stats';
 
 export interface ThroughputResult {
@@ -56,6 +56,8 @@ export interface ThroughputOptions {
   profileSeconds?: number;
   /** The starter's HANDOFF_STEP_DISPATCH (default task-queue). */
   stepDispatch?: 'task-queue' | 'local-first';
+  /** Other stack options (server dynamic config, worker variables) for comparisons. */
+  stack?: BenchStackOptions;
   progress: (line: string) => void;
 }
 
@@ -102,7 +104,7 @@ async function closedLoop(stack: BenchStack, concurrency: number, seconds: numbe
 export async function runThroughput(opts: ThroughputOptions): Promise<ThroughputResult> {
   const stepDispatch = opts.stepDispatch ?? 'task-queue';
   opts.progress(`throughput [${stepDispatch}]: starting the stack`);
-  const stack = await startBenchStack({ stepDispatch });
+  const stack = await startBenchStack({ ...opts.stack, stepDispatch });
   let result: ThroughputResult;
   try {
     let window: ReturnType<typeof cpuWindow> | undefined;

@@ -56,7 +56,7 @@ describe('npm run bench', () => {
     // Overhead: every server and dispatch variant × both simulator latencies, each with the baseline beside it.
     assert.deepEqual(
       r.overhead!.runs.map((x) => `${x.variant}@${x.simLatencyMs}`),
-      ['server-defaults', 'recommended', 'recommended-sqlite-plain', 'recommended-sqlite', 'local-first', 'local-first-sqlite'].flatMap((v) => [`${v}@0`, `${v}@50`]),
+      ['server-defaults', 'recommended', 'recommended-sqlite-plain', 'recommended-sqlite', 'local-first', 'eager-start', 'local-first-eager-start', 'local-first-sqlite'].flatMap((v) => [`${v}@0`, `${v}@50`]),
     );
     for (const x of r.overhead!.runs) {
       assert.equal(x.temporal.e2e.n, r.overhead!.samples);
