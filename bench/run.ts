@@ -108,19 +108,30 @@ export async function main(argv: string[]): Promise<number> {
   };
   progress(`machine: ${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}; Temporal CLI ${results.machine.temporalCli}`);
 
-  if (only.includes('overhead')) {
+  // One scenario failing (a harness error, a stack that would not start) does not lose the others' figures.
+  const scenario = async (name: Scenario, run: () => Promise<void>) => {
+    if (!only.includes(name)) return;
+    try {
+      await run();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      progress(`${name}: FAILED: ${message}`);
+      (results.errors ??= {})[name] = message;
+    }
+  };
+  await scenario('overhead', async () => {
     results.overhead = await runOverhead({ samples: sizes.samples, latencies: [0, 50], variants: OVERHEAD_VARIANTS, progress });
-  }
-  if (only.includes('throughput')) {
+  });
+  await scenario('throughput', async () => {
     results.throughput = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, profileSeconds: sizes.profileSeconds, progress });
     results.throughputLocalFirst = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, stepDispatch: 'local-first', progress });
-  }
-  if (only.includes('storm')) {
+  });
+  await scenario('storm', async () => {
     results.storm = await runStorm({ handoffs: sizes.stormHandoffs, requestsPerSecond: sizes.stormRps, progress });
-  }
-  if (only.includes('memory')) {
+  });
+  await scenario('memory', async () => {
     results.memory = await runMemory({ parked: sizes.parked, evidence: !values.quick, progress });
-  }
+  });
   results.finishedAt = new Date().toISOString();
   // The regression view: against the newest committed full run (bench/results, whatever --out says).
   results.comparison = compareWithPrevious(results, COMMITTED_RESULTS);
@@ -136,8 +147,9 @@ export async function main(argv: string[]): Promise<number> {
   return failures(results);
 }
 
-/** A benchmark whose own checks failed (a handoff lost or duplicated) fails the command. */
+/** A benchmark whose own checks failed (a handoff lost or duplicated), or that did not run to its end, fails the command. */
 function failures(r: BenchResults): number {
+  if (r.errors && Object.keys(r.errors).length) return 1;
   const storm = r.storm?.runs.some((run) => run.completed !== run.handoffs || run.duplicateTransfers > 0 || run.retryAfter.early > 0) ?? false;
   const memory = r.memory?.runs.some((m) => m.parkedReached !== m.parked) ?? false;
   return storm || memory ? 1 : 0;

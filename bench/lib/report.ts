@@ -20,6 +20,8 @@ export interface BenchResults {
   memory?: MemoryResult;
   /** The key figures next to the previous committed run's (the regression view). */
   comparison?: Comparison;
+  /** Scenarios that failed to run to their end, with the error (the others' figures are kept). */
+  errors?: Record<string, string>;
 }
 
 const ms = (x: number) => (Number.isFinite(x) ? `${x.toFixed(1)}` : '–');
@@ -91,6 +93,7 @@ export function renderTable(r: BenchResults): string {
       r.memory.runs.map((m) => [m.label, `${m.parkedReached}/${m.parked}`, String(m.rssStartMiB), String(m.rssIdleMiB), String(m.rssParkedMiB), String(m.rssPeakMiB), String(m.perHandoffKiB), String(m.perHandoffFromStartKiB), m.parkSeconds.toFixed(1)]),
     ));
   }
+  for (const [name, message] of Object.entries(r.errors ?? {})) out.push('', `${name}: FAILED, no figures: ${message}`);
   if (r.comparison) {
     const c = r.comparison;
     out.push('', `Compared with the previous committed run, ${c.previousFile} (${c.previousStartedAt}); ▲ worse by more than 10 %`);

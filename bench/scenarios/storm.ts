@@ -71,7 +71,8 @@ export async function runStorm(opts: StormOptions): Promise<StormResult> {
       let completed = 0;
       const ticker = setInterval(() => opts.progress(`429 storm [${label}]: ${completed}/${opts.handoffs} completed after ${((performance.now() - t0) / 1000).toFixed(0)} s`), 15_000);
       try {
-        await Promise.all(
+        // allSettled: one failed start must not close the stack under the 499 others still in flight.
+        const settled = await Promise.allSettled(
           interactions.map(async ({ interactionId, conversationId }) => {
             await stack.starter.start(benchInput(interactionId, conversationId, { retryAfterBudgetSeconds: BUDGET_SECONDS }), 'bench');
             const result: BotHandoffResult = await stack.client.workflow.getHandle(handoffWorkflowId(interactionId)).result();
@@ -80,6 +81,8 @@ export async function runStorm(opts: StormOptions): Promise<StormResult> {
             completed += 1;
           }),
         );
+        const failed = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed.length) outcomes[`harness error: ${String((failed[0]!.reason as Error)?.message ?? failed[0]!.reason).slice(0, 80)}`] = failed.length;
       } finally {
         clearInterval(ticker);
       }
