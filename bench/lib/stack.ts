@@ -8,13 +8,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { createCxoneApi, PROFILE_TABLE } from '../../src/cxone/profiles';
 import { handoffSettingsFromEnv, SIMULATOR_ROUTING } from '../../src/handoff-settings';
 import { createWorkerMetrics } from '../../src/observability';
-import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../src/temporal/config';
-import { cachedWorkflowBundle } from '../../src/temporal/workflow-bundle';
-import { createHandoffWorker } from '../../src/worker';
+import { temporalConfigFromEnv } from '../../src/temporal/config';
+import { installRuntimeLogging } from '../../src/temporal/runtime';
+import { startHandoffWorker } from '../../src/worker-assembly';
 import { createLogger } from '../../src/log';
 import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
 import { createHandoffStarter, type HandoffStarter } from '../../src/starter/start-handoff';
@@ -72,40 +72,36 @@ const BENCH_START_TIMEOUT_MS = 30_000;
 
 const quiet = createLogger({ level: 'error', fields: { component: 'bench' } });
 
-let runtimeInstalled = false;
-/** The SDK's own log to warnings (the bench prints its progress, not the worker's state changes); once per process. */
-function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } } });
-}
-
-/** `handoff worker`'s worker, in this process: the seed profile on the simulator, the cached bundle, the defaults. */
+/**
+ * `handoff worker`'s own assembly (startHandoffWorker: the cached bundle, the default cache, the
+ * activities' deps), in this process: the seed profile on the simulator, the SDK's log through the
+ * quiet logger, no reconciler schedule, no metrics server.
+ */
 async function startInProcessWorker(address: string, namespace: string, taskQueue: string, simUrl: string): Promise<{ handle: WorkerProcess; connection: NativeConnection }> {
-  quietRuntime();
-  const connection = await NativeConnection.connect({ address });
+  installRuntimeLogging(quiet);
   const profile = PROFILE_TABLE.seed;
   const settings = handoffSettingsFromEnv({ ...SIMULATOR_ROUTING });
-  const api = createCxoneApi(profile, profile.simulator!.config(simUrl), { settings, logger: quiet });
-  const bundle = await cachedWorkflowBundle();
-  const worker = await createHandoffWorker({
-    connection,
-    namespace,
-    taskQueue,
-    deps: { api, logger: quiet, settings, metrics: createWorkerMetrics({ defaultMetrics: false }), writeMetric: () => undefined },
-    ...(bundle ? { workflowBundle: { codePath: bundle.codePath } } : {}),
-    workerOptions: { maxCachedWorkflows: DEFAULT_MAX_CACHED_WORKFLOWS },
-  });
-  const running = worker.run();
+  const cxone = createCxoneApi(profile, profile.simulator!.config(simUrl), { settings, logger: quiet });
+  const cleanups: Array<() => Promise<void>> = [];
+  let failed = false;
+  const scope = {
+    add: (cleanup: () => Promise<void>) => void cleanups.push(cleanup),
+    throwIfStopping: () => undefined,
+    fail: () => void (failed = true),
+  };
+  const temporal = temporalConfigFromEnv({ TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, HANDOFF_TASK_QUEUE: taskQueue, HANDOFF_RECONCILE_INTERVAL: 'off' });
+  const { connection, running } = await startHandoffWorker(
+    { temporal, logger: quiet, observability: { metrics: createWorkerMetrics({ defaultMetrics: false }), workerOptions: {} }, cxone, settings, metricLines: 'log' },
+    scope,
+  );
   const exited = running.then(
-    () => 0,
+    () => (failed ? 1 : 0),
     () => 1,
   );
   const stop = async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await exited;
-    await api.close();
-    await connection.close();
+    // Reverse order, as the command's lifecycle: the worker drains, then its connection closes.
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await cxone.close();
   };
   return {
     connection,

@@ -52,7 +52,6 @@ const TemporalEnv = z.object({
     .default('5m'),
 });
 
-
 export interface TemporalConfig {
   address: string;
   namespace: string;
