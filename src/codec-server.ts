@@ -10,7 +10,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
-import { ConfigError } from './config-error';
+import { envValue, readEnv, tcpPort } from './config/env';
 
 /** The local dev server's Web UI (`temporal server start-dev`, :8233), under both loopback names. */
 export const DEFAULT_UI_ORIGINS = ['http://127.0.0.1:8233', 'http://localhost:8233'] as const;
@@ -25,7 +25,7 @@ export const HEALTH_PATH = '/healthz';
  * never the default :8233 when the UI runs elsewhere.
  */
 export function devUiOrigins(uiPort: number, env: NodeJS.ProcessEnv = process.env): string[] {
-  const explicit = env.HANDOFF_CODEC_ALLOWED_ORIGIN?.trim() ? codecServerConfigFromEnv(env).allowedOrigins : [];
+  const explicit = envValue(env, 'HANDOFF_CODEC_ALLOWED_ORIGIN') ? codecServerConfigFromEnv(env).allowedOrigins : [];
   return [...new Set([`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`, ...explicit])];
 }
 
@@ -38,38 +38,23 @@ export interface CodecServerConfig {
   token?: string;
 }
 
-const origin = z
-  .string()
-  .trim()
-  .refine((o) => {
-    try {
-      return new URL(o).origin === o;
-    } catch {
-      return false;
-    }
-  }, 'each origin must be scheme://host[:port], no path or trailing slash');
+const origin = z.string().refine((o) => URL.canParse(o) && new URL(o).origin === o);
 
 const CodecEnv = z.object({
-  HANDOFF_CODEC_HOST: z.string().min(1).default('127.0.0.1'),
-  HANDOFF_CODEC_PORT: z.coerce.number().int().min(0).max(65535).default(DEFAULT_CODEC_PORT),
+  HANDOFF_CODEC_HOST: z.string().default('127.0.0.1').describe('an interface to bind, e.g. 127.0.0.1 or 0.0.0.0'),
+  HANDOFF_CODEC_PORT: tcpPort().default(DEFAULT_CODEC_PORT).describe(`a TCP port (default ${DEFAULT_CODEC_PORT})`),
   HANDOFF_CODEC_ALLOWED_ORIGIN: z
     .string()
     .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(origin).min(1))
-    .optional(),
-  HANDOFF_CODEC_TOKEN: z.string().min(16, 'use at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+    .optional()
+    .describe('comma-separated browser origins, each scheme://host[:port] with no path or trailing slash'),
+  HANDOFF_CODEC_TOKEN: z.string().min(16).optional().describe('a bearer token of at least 16 characters (e.g. `openssl rand -hex 32`)'),
 });
 
 /** Parse HANDOFF_CODEC_*; a bad variable throws a ConfigError naming it (never echoing the token). */
 export function codecServerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CodecServerConfig {
-  const defined = Object.fromEntries(Object.entries(env).filter(([k, v]) => k.startsWith('HANDOFF_CODEC_') && v !== undefined && v !== ''));
-  const parsed = CodecEnv.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'HANDOFF_CODEC_*');
-    throw new ConfigError(variable, `${variable}: ${issue.message}`);
-  }
-  const e = parsed.data;
+  const e = readEnv(CodecEnv, env);
   const config: CodecServerConfig = {
     host: e.HANDOFF_CODEC_HOST,
     port: e.HANDOFF_CODEC_PORT,

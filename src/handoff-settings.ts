@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { DEFAULT_SETTINGS, type HandoffSettings } from '../activities/deps';
-import { ConfigError } from './config-error';
+import { envValue, readEnv } from './config/env';
 import { ID_PATTERN, ID_RULE } from './starter/limits';
 
 /** The simulator's fixture ids (src/sim/fixtures.ts): the routing when no CXONE_BASE_URL is set. */
@@ -29,7 +29,7 @@ export type RoutingVariable = keyof typeof SIMULATOR_ROUTING;
  * CXONE_BASE_URL unset (profile seed) and CXONE_ACCESS_KEY_ID unset (profile cxone).
  */
 export function usesSimulator(env: NodeJS.ProcessEnv): boolean {
-  return !env.CXONE_BASE_URL?.trim() && !env.CXONE_ACCESS_KEY_ID?.trim();
+  return !envValue(env, 'CXONE_BASE_URL') && !envValue(env, 'CXONE_ACCESS_KEY_ID');
 }
 
 /** The simulator's skills (`handoff sim --profile cxone`): where profile cxone routes without a tenant. */
@@ -37,25 +37,27 @@ export const SIMULATOR_SKILLS = { HANDOFF_DEFAULT_SKILL_ID: '4120002', HANDOFF_T
 
 /** Is `env` set for profile cxone (CXONE_PROFILE=cxone)? */
 export function cxoneProfileSelected(env: NodeJS.ProcessEnv): boolean {
-  return env.CXONE_PROFILE?.trim() === 'cxone';
+  return envValue(env, 'CXONE_PROFILE') === 'cxone';
 }
 
 const SKILL_ID = /^\d{1,12}$/;
+const SKILL_RULE = 'a CXone skill id (whole number, e.g. 4120002)';
 
-/** A skill id variable of profile cxone: required outside the simulator, its fixture inside. */
-function skillIdFromEnv(env: NodeJS.ProcessEnv, variable: keyof typeof SIMULATOR_SKILLS, simulator: boolean, what: string): string {
-  const value = env[variable]?.trim() || undefined;
-  if (value === undefined) {
-    if (simulator) return SIMULATOR_SKILLS[variable];
-    throw new ConfigError(variable, `${variable} is not set: expected ${what}, a CXone skill id (whole number) (required when CXONE_ACCESS_KEY_ID is set; only the simulator has default ids)`);
-  }
-  if (!SKILL_ID.test(value)) throw new ConfigError(variable, `${variable} is invalid: expected ${what}, a CXone skill id (whole number, e.g. 4120002)`);
-  return value;
+/** The zod type of a skill id of profile cxone: required outside the simulator, its fixture id inside. */
+function skillIdSchema(variable: keyof typeof SIMULATOR_SKILLS, simulator: boolean, what: string) {
+  const id = z.string().regex(SKILL_ID);
+  return simulator
+    ? id.default(SIMULATOR_SKILLS[variable]).describe(`${what}, ${SKILL_RULE}`)
+    : id.describe(`${what}, ${SKILL_RULE}; required when CXONE_ACCESS_KEY_ID is set, only the simulator has default ids`);
 }
+
+const targetSkillEnv = (simulator: boolean) => z.object({
+  HANDOFF_TARGET_SKILL_ID: skillIdSchema('HANDOFF_TARGET_SKILL_ID', simulator, 'the skill escalations without a skillId go to'),
+});
 
 /** The target skill of profile cxone (HANDOFF_TARGET_SKILL_ID): where escalations without a skill of their own go. */
 export function targetSkillIdFromEnv(env: NodeJS.ProcessEnv = process.env, { simulator = usesSimulator(env) }: RoutingOptions = {}): string {
-  return skillIdFromEnv(env, 'HANDOFF_TARGET_SKILL_ID', simulator, 'the skill escalations without a skillId go to');
+  return readEnv(targetSkillEnv(simulator), env).HANDOFF_TARGET_SKILL_ID;
 }
 
 /** Options of the `…FromEnv` readers. */
@@ -65,60 +67,49 @@ export interface RoutingOptions {
 }
 
 /** The zod type of a queue id: the door's id rule, required outside the simulator, its fixture id inside. */
-export function routingIdSchema(variable: RoutingVariable, simulator: boolean) {
+export function routingIdSchema(variable: RoutingVariable, simulator: boolean, what: string) {
   const id = z.string().regex(ID_PATTERN);
-  return simulator ? id.default(SIMULATOR_ROUTING[variable]) : id;
+  return simulator
+    ? id.default(SIMULATOR_ROUTING[variable]).describe(`${what}, an id of ${ID_RULE}`)
+    : id.describe(`${what}, an id of ${ID_RULE}; required when CXONE_BASE_URL is set, only the simulator has default ids`);
 }
 
 /**
  * The zod type of a skill group id: optional outside the simulator (unset: the transfer names none
  * and the queue routes on its own — never a fixture id), its fixture id inside.
  */
-export function skillGroupIdSchema(variable: RoutingVariable, simulator: boolean) {
+export function skillGroupIdSchema(variable: RoutingVariable, simulator: boolean, what: string) {
   const id = z.string().regex(ID_PATTERN);
-  return simulator ? id.default(SIMULATOR_ROUTING[variable]).optional() : id.optional();
+  return (simulator ? id.default(SIMULATOR_ROUTING[variable]).optional() : id.optional()).describe(`${what}, an id of ${ID_RULE}`);
 }
 
-/** The one-line message of a routing variable that is unset or not an id (never its value). */
-export function routingProblem(variable: RoutingVariable, expected: string, unset: boolean): string {
-  return unset
-    ? `${variable} is not set: expected ${expected} (required when CXONE_BASE_URL is set; only the simulator has default ids)`
-    : `${variable} is invalid: expected ${expected}, an id of ${ID_RULE}`;
-}
+/** Profile cxone routes by skill: the general queue of the 403 fallback is a skill too. */
+const skillSettingsEnv = (simulator: boolean) => z.object({
+  HANDOFF_CALLBACK_SKILL_ID: z.string().regex(SKILL_ID).optional().describe(`the (phone) skill callbacks are queued on, ${SKILL_RULE}`),
+  HANDOFF_DEFAULT_SKILL_ID: skillIdSchema('HANDOFF_DEFAULT_SKILL_ID', simulator, 'the general skill (403 fallback)'),
+});
 
-const EXPECTED = {
-  HANDOFF_DEFAULT_QUEUE_ID: 'the queue id of the general queue (403 fallback)',
-  HANDOFF_DEFAULT_SKILL_GROUP_ID: 'the skill group id of the general queue',
-  HANDOFF_TRANSFER_FORM: '"transfers" (POST /interactions/transfers) or "interaction" (POST /interactions/{id}/transfer)',
-} as const;
+const queueSettingsEnv = (simulator: boolean) => z.object({
+  HANDOFF_DEFAULT_QUEUE_ID: routingIdSchema('HANDOFF_DEFAULT_QUEUE_ID', simulator, 'the queue id of the general queue (403 fallback)'),
+  HANDOFF_DEFAULT_SKILL_GROUP_ID: skillGroupIdSchema('HANDOFF_DEFAULT_SKILL_GROUP_ID', simulator, 'the skill group id of the general queue'),
+  HANDOFF_TRANSFER_FORM: z.enum(['transfers', 'interaction']).default(DEFAULT_SETTINGS.transferForm).describe('"transfers" (POST /interactions/transfers) or "interaction" (POST /interactions/{id}/transfer)'),
+});
 
+/** The worker's handoff settings: the general queue (or skill, profile cxone) and the transfer form. */
 export function handoffSettingsFromEnv(env: NodeJS.ProcessEnv = process.env, { simulator = usesSimulator(env) }: RoutingOptions = {}): HandoffSettings {
   if (cxoneProfileSelected(env)) {
-    // Profile cxone routes by skill: the general queue of the 403 fallback is a skill too.
-    const callback = env.HANDOFF_CALLBACK_SKILL_ID?.trim();
-    if (callback && !SKILL_ID.test(callback)) throw new ConfigError('HANDOFF_CALLBACK_SKILL_ID', 'HANDOFF_CALLBACK_SKILL_ID is invalid: expected the (phone) skill callbacks are queued on, a CXone skill id (whole number)');
+    const e = readEnv(skillSettingsEnv(simulator), env);
     return {
       ...DEFAULT_SETTINGS,
-      defaultQueueId: skillIdFromEnv(env, 'HANDOFF_DEFAULT_SKILL_ID', simulator, 'the general skill (403 fallback)'),
+      defaultQueueId: e.HANDOFF_DEFAULT_SKILL_ID,
       defaultSkillGroupId: undefined,
-      ...(callback ? { callbackSkillId: callback } : {}),
+      ...(e.HANDOFF_CALLBACK_SKILL_ID ? { callbackSkillId: e.HANDOFF_CALLBACK_SKILL_ID } : {}),
     };
   }
-  const SettingsEnv = z.object({
-    HANDOFF_DEFAULT_QUEUE_ID: routingIdSchema('HANDOFF_DEFAULT_QUEUE_ID', simulator),
-    HANDOFF_DEFAULT_SKILL_GROUP_ID: skillGroupIdSchema('HANDOFF_DEFAULT_SKILL_GROUP_ID', simulator),
-    HANDOFF_TRANSFER_FORM: z.enum(['transfers', 'interaction']).default(DEFAULT_SETTINGS.transferForm),
-  });
-  const raw = Object.fromEntries(Object.keys(EXPECTED).map((k) => [k, env[k]?.trim() || undefined]));
-  const parsed = SettingsEnv.safeParse(raw);
-  if (!parsed.success) {
-    const variable = String(parsed.error.issues[0]?.path[0]) as keyof typeof EXPECTED;
-    if (variable === 'HANDOFF_TRANSFER_FORM') throw new ConfigError(variable, `${variable} is invalid: expected ${EXPECTED[variable]}`);
-    throw new ConfigError(variable, routingProblem(variable, EXPECTED[variable], raw[variable] === undefined));
-  }
+  const e = readEnv(queueSettingsEnv(simulator), env);
   return {
-    defaultQueueId: parsed.data.HANDOFF_DEFAULT_QUEUE_ID,
-    defaultSkillGroupId: parsed.data.HANDOFF_DEFAULT_SKILL_GROUP_ID,
-    transferForm: parsed.data.HANDOFF_TRANSFER_FORM,
+    defaultQueueId: e.HANDOFF_DEFAULT_QUEUE_ID,
+    defaultSkillGroupId: e.HANDOFF_DEFAULT_SKILL_GROUP_ID,
+    transferForm: e.HANDOFF_TRANSFER_FORM,
   };
 }

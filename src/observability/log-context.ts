@@ -5,9 +5,10 @@
  * line that names it also gets its interactionId.
  */
 import { asyncLocalStorage as activityStorage } from '@temporalio/activity';
+import { handoffWorkflowId } from '../../workflows/definitions';
 import type { LogFields, Logger } from '../log';
 
-const HANDOFF_PREFIX = 'handoff-';
+const HANDOFF_PREFIX = handoffWorkflowId('');
 
 /** The interaction id inside a handoff workflow id, if it is one. */
 export function interactionIdOf(workflowId: unknown): string | undefined {

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { ConfigError } from '../config-error';
+import { readEnv, tcpPort } from '../config/env';
 import { silentLogger, type Logger } from '../log';
 
 /** Options of {@link startMetricsServer}. */
@@ -46,29 +46,16 @@ export interface MetricsServerConfig {
 /** The default HANDOFF_METRICS_PORT (the port OpenTelemetry's Prometheus exporter made usual). */
 export const DEFAULT_METRICS_PORT = 9464;
 
-const port = z.coerce.number().int().min(0).max(65535);
 const MetricsEnv = z.object({
-  HANDOFF_METRICS_PORT: z.union([z.literal('off'), port]).default(DEFAULT_METRICS_PORT),
-  HANDOFF_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
-  HANDOFF_CORE_METRICS_PORT: port.min(1).optional(),
-  HANDOFF_SDK_METRICS: z.enum(['on', 'off']).default('on'),
+  HANDOFF_METRICS_PORT: z.union([z.literal('off'), tcpPort()]).default(DEFAULT_METRICS_PORT).describe(`a TCP port (default ${DEFAULT_METRICS_PORT}) or "off"`),
+  HANDOFF_METRICS_HOST: z.string().default('127.0.0.1').describe('an interface to bind, e.g. 127.0.0.1 or 0.0.0.0'),
+  HANDOFF_CORE_METRICS_PORT: tcpPort(1).optional().describe('a free TCP port on 127.0.0.1 for the Temporal SDK exporter'),
+  HANDOFF_SDK_METRICS: z.enum(['on', 'off']).default('on').describe('"on" (default) or "off"'),
 });
-const EXPECTED: Record<keyof z.infer<typeof MetricsEnv>, string> = {
-  HANDOFF_METRICS_PORT: `a TCP port (default ${DEFAULT_METRICS_PORT}) or "off"`,
-  HANDOFF_METRICS_HOST: 'an interface to bind, e.g. 127.0.0.1 or 0.0.0.0',
-  HANDOFF_CORE_METRICS_PORT: 'a free TCP port on 127.0.0.1 for the Temporal SDK exporter',
-  HANDOFF_SDK_METRICS: '"on" (default) or "off"',
-};
 
 /** Validate the metrics variables; a bad one throws a ConfigError naming it. */
 export function metricsServerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MetricsServerConfig {
-  const raw = Object.fromEntries(Object.keys(EXPECTED).map((k) => [k, env[k]?.trim() || undefined]));
-  const parsed = MetricsEnv.safeParse(raw);
-  if (!parsed.success) {
-    const variable = String(parsed.error.issues[0]?.path[0]) as keyof typeof EXPECTED;
-    throw new ConfigError(variable, `${variable} is invalid: expected ${EXPECTED[variable] ?? 'a valid value'}`);
-  }
-  const e = parsed.data;
+  const e = readEnv(MetricsEnv, env);
   return {
     port: e.HANDOFF_METRICS_PORT === 'off' ? undefined : e.HANDOFF_METRICS_PORT,
     host: e.HANDOFF_METRICS_HOST,

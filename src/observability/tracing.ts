@@ -20,7 +20,8 @@ import {
   type OpenTelemetrySinks,
 } from '@temporalio/interceptors-opentelemetry';
 import type { InjectedSinks, WorkerInterceptors } from '@temporalio/worker';
-import { ConfigError } from '../config-error';
+import { z } from 'zod';
+import { envError, isHttpUrl, readEnv } from '../config/env';
 import { silentLogger, type Logger } from '../log';
 
 /** The module the worker bundles into the workflow sandbox (its `interceptors` export). */
@@ -135,13 +136,21 @@ export function createTracing({ serviceName, spanProcessor, logger = silentLogge
   };
 }
 
+// The endpoints are never echoed: a query string or user info could hold a collector key.
+const TracingEnv = z.object({
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.string().optional().describe('the http(s) URL of an OTLP/HTTP traces endpoint, e.g. http://localhost:4318/v1/traces'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional().describe('the http(s) URL of an OTLP/HTTP collector, e.g. http://localhost:4318'),
+  OTEL_SERVICE_NAME: z.string().optional().describe('the service name on the spans'),
+});
+
+function tracesUrl(e: z.output<typeof TracingEnv>): string | undefined {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  return e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
+}
+
 /** The OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else the endpoint + /v1/traces. */
 export function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
-  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
-  if (traces) return traces;
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim();
-  if (!base) return undefined;
-  return `${base.replace(/\/+$/, '')}/v1/traces`;
+  return tracesUrl(readEnv(TracingEnv, env));
 }
 
 /**
@@ -150,14 +159,14 @@ export function otlpTracesUrl(env: NodeJS.ProcessEnv): string | undefined {
  * OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER and friends are read by OpenTelemetry itself.
  */
 export function tracingFromEnv(env: NodeJS.ProcessEnv = process.env, logger: Logger = silentLogger, defaultServiceName = 'cxone-handoff'): HandoffTracing | undefined {
-  const url = otlpTracesUrl(env);
+  const e = readEnv(TracingEnv, env);
+  const url = tracesUrl(e);
   if (!url) return undefined;
-  const variable = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim() ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
-  const parsed = URL.canParse(url) ? new URL(url) : undefined;
-  if (parsed?.protocol !== 'http:' && parsed?.protocol !== 'https:') {
-    throw new ConfigError(variable, `${variable} is invalid: expected the http(s) URL of an OTLP/HTTP collector, e.g. http://localhost:4318`);
-  }
-  const serviceName = env.OTEL_SERVICE_NAME?.trim() || defaultServiceName;
+  // Only the endpoint in use is checked: the other may serve another signal's exporter.
+  const variable = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  if (!isHttpUrl(url)) throw envError(TracingEnv, variable, e[variable]);
+  const parsed = new URL(url);
+  const serviceName = e.OTEL_SERVICE_NAME ?? defaultServiceName;
   const tracing = createTracing({ serviceName, spanProcessor: new BatchSpanProcessor(new OTLPTraceExporter({ url })), logger });
   // Origin and path only: a query string or user info could hold a collector key.
   logger.info('tracing on', { otlpTracesUrl: parsed.origin + parsed.pathname, serviceName });

@@ -3,8 +3,8 @@
  * with one line naming it.
  */
 import { z } from 'zod';
-import { ConfigError } from '../config-error';
-import { cxoneProfileSelected, routingIdSchema, routingProblem, skillGroupIdSchema, targetSkillIdFromEnv, usesSimulator, type RoutingOptions, type RoutingVariable } from '../handoff-settings';
+import { numberIn, readEnv, tcpPort, wholeNumber } from '../config/env';
+import { cxoneProfileSelected, routingIdSchema, skillGroupIdSchema, targetSkillIdFromEnv, usesSimulator, type RoutingOptions } from '../handoff-settings';
 
 export interface StarterConfig {
   webhookHost: string;
@@ -40,37 +40,22 @@ export interface StarterConfig {
   stepDispatch: 'task-queue' | 'local-first';
 }
 
-const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+const threshold = (fallback: number) => numberIn(0, 1).default(fallback).describe(`a number between 0 and 1 (default ${fallback})`);
 
 const starterEnv = (simulator: boolean) => z.object({
-  HANDOFF_WEBHOOK_HOST: z.string().min(1).default('127.0.0.1'),
-  HANDOFF_WEBHOOK_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  HANDOFF_WEBHOOK_SECRET: z.string().min(16).optional(),
-  HANDOFF_WEBHOOK_TOKEN: z.string().min(32).max(512).regex(/^[\x21-\x7e]+$/).optional(),
-  HANDOFF_WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
-  HANDOFF_INTENT_THRESHOLD: num(0, 1).default(0.75),
-  HANDOFF_CONFIDENCE_THRESHOLD: num(0, 1).default(0.35),
-  CXONE_STREAM_URL: z.string().optional(),
-  HANDOFF_TARGET_QUEUE_ID: routingIdSchema('HANDOFF_TARGET_QUEUE_ID', simulator),
-  HANDOFF_TARGET_SKILL_GROUP_ID: skillGroupIdSchema('HANDOFF_TARGET_SKILL_GROUP_ID', simulator),
-  HANDOFF_IVR_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(8000),
-  HANDOFF_STEP_DISPATCH: z.enum(['task-queue', 'local-first']).default('task-queue'),
+  HANDOFF_WEBHOOK_HOST: z.string().default('127.0.0.1').describe('an interface to bind, e.g. 127.0.0.1 or 0.0.0.0'),
+  HANDOFF_WEBHOOK_PORT: tcpPort().default(8080).describe('a TCP port (default 8080)'),
+  HANDOFF_WEBHOOK_SECRET: z.string().min(16).optional().describe('a shared secret of at least 16 characters'),
+  HANDOFF_WEBHOOK_TOKEN: z.string().min(32).max(512).regex(/^[\x21-\x7e]+$/).optional().describe('a bearer token of 32 to 512 printable characters, no spaces'),
+  HANDOFF_WEBHOOK_BODY_LIMIT_BYTES: wholeNumber(1024, 50 * 1024 * 1024).default(1024 * 1024).describe('a size in bytes between 1024 and 52428800'),
+  HANDOFF_INTENT_THRESHOLD: threshold(0.75),
+  HANDOFF_CONFIDENCE_THRESHOLD: threshold(0.35),
+  CXONE_STREAM_URL: z.union([z.literal('off'), z.string().regex(/^wss?:\/\/[^\s]+$/)]).optional().describe('a ws:// or wss:// URL, or "off"'),
+  HANDOFF_TARGET_QUEUE_ID: routingIdSchema('HANDOFF_TARGET_QUEUE_ID', simulator, 'the queue id stream-detected handoffs go to'),
+  HANDOFF_TARGET_SKILL_GROUP_ID: skillGroupIdSchema('HANDOFF_TARGET_SKILL_GROUP_ID', simulator, 'its skill group id'),
+  HANDOFF_IVR_DEADLINE_MS: wholeNumber(100, 120_000).default(8000).describe('milliseconds between 100 and 120000 (default 8000)'),
+  HANDOFF_STEP_DISPATCH: z.enum(['task-queue', 'local-first']).default('task-queue').describe('task-queue (default) or local-first'),
 });
-
-const EXPECTED: Record<string, string> = {
-  HANDOFF_WEBHOOK_HOST: 'an interface to bind, e.g. 127.0.0.1 or 0.0.0.0',
-  HANDOFF_WEBHOOK_PORT: 'a TCP port (default 8080)',
-  HANDOFF_WEBHOOK_SECRET: 'a shared secret of at least 16 characters',
-  HANDOFF_WEBHOOK_TOKEN: 'a bearer token of 32 to 512 printable characters, no spaces',
-  HANDOFF_WEBHOOK_BODY_LIMIT_BYTES: 'a size in bytes between 1024 and 52428800',
-  HANDOFF_INTENT_THRESHOLD: 'a number between 0 and 1 (default 0.75)',
-  HANDOFF_CONFIDENCE_THRESHOLD: 'a number between 0 and 1 (default 0.35)',
-  CXONE_STREAM_URL: 'a ws:// or wss:// URL, or "off"',
-  HANDOFF_TARGET_QUEUE_ID: 'the queue id stream-detected handoffs go to',
-  HANDOFF_TARGET_SKILL_GROUP_ID: 'its skill group id',
-  HANDOFF_IVR_DEADLINE_MS: 'milliseconds between 100 and 120000 (default 8000)',
-  HANDOFF_STEP_DISPATCH: 'task-queue (default) or local-first',
-};
 
 /** The stream URL CXone serves next to its API: same host, ws(s), /interaction/v1/events. */
 export function streamUrlFor(baseUrl: string, path: string): string {
@@ -84,31 +69,14 @@ export function streamUrlFor(baseUrl: string, path: string): string {
  * the simulator is in use (`options.simulator`, default: CXONE_BASE_URL unset in `env`).
  */
 export function starterConfigFromEnv(env: NodeJS.ProcessEnv = process.env, cxoneBaseUrl?: string, streamPath = '/interaction/v1/events', { simulator = usesSimulator(env) }: RoutingOptions = {}): StarterConfig {
-  const raw = Object.fromEntries(Object.keys(EXPECTED).map((k) => [k, env[k]?.trim() || undefined]));
   // Profile cxone routes by skill (HANDOFF_TARGET_SKILL_ID): the seed's queue variables do not apply.
   const bySkill = cxoneProfileSelected(env);
-  const parsed = starterEnv(simulator || bySkill).safeParse(raw);
-  if (!parsed.success) {
-    const variable = String(parsed.error.issues[0]?.path[0]);
-    if (variable === 'HANDOFF_TARGET_QUEUE_ID' || variable === 'HANDOFF_TARGET_SKILL_GROUP_ID') {
-      throw new ConfigError(variable, routingProblem(variable as RoutingVariable, EXPECTED[variable]!, raw[variable] === undefined));
-    }
-    // Never echo the value: HANDOFF_WEBHOOK_SECRET and HANDOFF_WEBHOOK_TOKEN are among these.
-    throw new ConfigError(variable, `${variable} is invalid: expected ${EXPECTED[variable] ?? 'a valid value'}`);
-  }
-  const e = parsed.data;
-  let streamUrl: string | undefined;
+  const e = readEnv(starterEnv(simulator || bySkill), env);
   const streamEnabled = e.CXONE_STREAM_URL !== 'off';
   // Profile cxone's event hub URL is discovered (GET /dfo/3.0/event-hub-url): on unless "off".
   const discovered = bySkill && streamEnabled && !e.CXONE_STREAM_URL;
-  if (streamEnabled) {
-    if (e.CXONE_STREAM_URL) {
-      if (!/^wss?:\/\/[^\s]+$/.test(e.CXONE_STREAM_URL)) throw new ConfigError('CXONE_STREAM_URL', `CXONE_STREAM_URL is invalid: expected ${EXPECTED.CXONE_STREAM_URL}`);
-      streamUrl = e.CXONE_STREAM_URL;
-    } else if (cxoneBaseUrl) {
-      streamUrl = streamUrlFor(cxoneBaseUrl, streamPath);
-    }
-  }
+  let streamUrl: string | undefined;
+  if (streamEnabled) streamUrl = e.CXONE_STREAM_URL ?? (cxoneBaseUrl ? streamUrlFor(cxoneBaseUrl, streamPath) : undefined);
   return {
     webhookHost: e.HANDOFF_WEBHOOK_HOST,
     webhookPort: e.HANDOFF_WEBHOOK_PORT,

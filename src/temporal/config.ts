@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { z } from 'zod';
-import { ConfigError } from '../config-error';
+import { envError, readEnv } from '../config/env';
 
 const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -24,32 +24,32 @@ const boolFlag = z
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 const TemporalEnv = z.object({
-  TEMPORAL_ADDRESS: z
-    .string()
-    .regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:7233')
-    .default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_API_KEY: z.string().min(1).optional(),
-  TEMPORAL_TLS: boolFlag.optional(),
-  TEMPORAL_TLS_CERT_PATH: z.string().min(1).optional(),
-  TEMPORAL_TLS_KEY_PATH: z.string().min(1).optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
-  HANDOFF_TASK_QUEUE: z.string().min(1).default('bot-handoff'),
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/).default('127.0.0.1:7233').describe('host:port, e.g. 127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default').describe('a Temporal namespace (default "default")'),
+  TEMPORAL_API_KEY: z.string().optional().describe('a Temporal Cloud API key'),
+  TEMPORAL_TLS: boolFlag.optional().describe('true or false (or 1/0, yes/no); default on with an API key or a client certificate'),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional().describe('the path of the mTLS client certificate, set together with TEMPORAL_TLS_KEY_PATH'),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional().describe('the path of the mTLS client key, set together with TEMPORAL_TLS_CERT_PATH'),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional().describe("the server name to check the server's certificate against"),
+  HANDOFF_TASK_QUEUE: z.string().default('bot-handoff').describe('a task queue name (default bot-handoff)'),
   HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: z
     .string()
-    .regex(/^\d+(\.\d+)?$/, 'expected a number of activities per second, e.g. 18')
+    .regex(/^\d+(\.\d+)?$/)
     .transform(Number)
-    .refine((n) => n > 0, 'expected a number greater than 0')
-    .optional(),
+    .refine((n) => n > 0)
+    .optional()
+    .describe('a number of activities per second greater than 0, e.g. 18'),
   HANDOFF_MAX_CACHED_WORKFLOWS: z
     .string()
-    .regex(/^\d+$/, 'expected a whole number of workflows, e.g. 500')
+    .regex(/^\d+$/)
     .default(String(DEFAULT_MAX_CACHED_WORKFLOWS))
-    .transform(Number),
+    .transform(Number)
+    .describe(`a whole number of workflows, e.g. 500 (default ${DEFAULT_MAX_CACHED_WORKFLOWS}; 0 = no cache)`),
   HANDOFF_RECONCILE_INTERVAL: z
     .string()
-    .regex(/^(off|[1-9]\d*(s|m|h))$/, 'expected a duration like 5m, 300s or 1h, or off')
-    .default('5m'),
+    .regex(/^(off|[1-9]\d*(s|m|h))$/)
+    .default('5m')
+    .describe('a duration like 5m, 300s or 1h, or off'),
 });
 
 export interface TemporalConfig {
@@ -86,17 +86,9 @@ export interface TemporalConfig {
 
 /** Parse the TEMPORAL_* variables; a bad one throws a ConfigError naming it. */
 export function temporalConfigFromEnv(env: NodeJS.ProcessEnv = process.env): TemporalConfig {
-  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = TemporalEnv.safeParse(defined);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'TEMPORAL_*');
-    throw new ConfigError(variable, `${variable}: ${issue.message}`);
-  }
-  const e = parsed.data;
+  const e = readEnv(TemporalEnv, env);
   if ((e.TEMPORAL_TLS_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_KEY_PATH === undefined)) {
-    const variable = e.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH';
-    throw new ConfigError(variable, `${variable}: mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH`);
+    throw envError(TemporalEnv, e.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH', undefined);
   }
   const config: TemporalConfig = {
     address: e.TEMPORAL_ADDRESS,

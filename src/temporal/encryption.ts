@@ -13,7 +13,8 @@ import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { METADATA_ENCODING_KEY, type DataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { ConfigError } from '../config-error';
+import { z } from 'zod';
+import { envError, readEnv } from '../config/env';
 
 /** The variable holding the keys. */
 export const ENCRYPTION_KEYS_VARIABLE = 'HANDOFF_ENCRYPTION_KEYS';
@@ -113,15 +114,22 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
+const EncryptionEnv = z.object({
+  [ENCRYPTION_KEYS_VARIABLE]: z
+    .string()
+    .optional()
+    .describe(`<keyId>:<base64 of ${KEY_BYTES} random bytes>[,…], the encrypting key first, e.g. from \`openssl rand -base64 32\``),
+});
+
 /**
  * Parse HANDOFF_ENCRYPTION_KEYS (`<keyId>:<base64 32-byte key>`, comma-separated, encrypting key
  * first). Unset or empty → undefined (encryption off). A malformed entry throws a ConfigError that
  * names the variable and the entry's position or key id — never any key material.
  */
 export function parseEncryptionKeys(env: NodeJS.ProcessEnv = process.env): EncryptionKey[] | undefined {
-  const raw = env[ENCRYPTION_KEYS_VARIABLE]?.trim();
-  if (!raw) return undefined;
-  const bad = (msg: string) => new ConfigError(ENCRYPTION_KEYS_VARIABLE, `${ENCRYPTION_KEYS_VARIABLE}: ${msg}; expected <keyId>:<base64 of ${KEY_BYTES} random bytes>[,…] (e.g. from \`openssl rand -base64 32\`)`);
+  const raw = readEnv(EncryptionEnv, env)[ENCRYPTION_KEYS_VARIABLE];
+  if (raw === undefined) return undefined;
+  const bad = (problem: string) => envError(EncryptionEnv, ENCRYPTION_KEYS_VARIABLE, raw, problem);
   const keys: EncryptionKey[] = [];
   raw.split(',').forEach((entry, i) => {
     const n = i + 1;
@@ -132,7 +140,7 @@ export function parseEncryptionKeys(env: NodeJS.ProcessEnv = process.env): Encry
     if (colon < 0) throw bad(`entry ${n} has no key id`);
     const id = trimmed.slice(0, colon).trim();
     const material = trimmed.slice(colon + 1).trim();
-    if (!KEY_ID.test(id)) throw bad(`entry ${n} has an invalid key id (letters, digits, '.', '_', '-'; at most 64)`);
+    if (!KEY_ID.test(id)) throw bad(`entry ${n} has an invalid key id: at most 64 letters, digits, '.', '_' or '-'`);
     if (keys.some((k) => k.id === id)) throw bad(`key id "${id}" appears twice`);
     if (!material || !BASE64.test(material)) throw bad(`key "${id}" is not base64`);
     const key = Buffer.from(material, 'base64');

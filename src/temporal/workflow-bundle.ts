@@ -18,7 +18,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError } from '../config-error';
+import { z } from 'zod';
+import { readEnv } from '../config/env';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 /** The workflows module the bundler starts from. */
@@ -39,15 +40,18 @@ export interface CachedBundle {
   ms: number;
 }
 
+const BundleCacheEnv = z.object({
+  HANDOFF_WORKFLOW_BUNDLE_CACHE: z
+    .union([z.literal('off'), z.string().refine((v) => path.isAbsolute(v))])
+    .optional()
+    .describe('an absolute directory path, or "off"'),
+});
+
 /** Where bundles are cached: HANDOFF_WORKFLOW_BUNDLE_CACHE, else ~/.cache/cxone-handoff/workflow-bundles; undefined when `off`. */
 export function bundleCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const v = env.HANDOFF_WORKFLOW_BUNDLE_CACHE?.trim();
-  if (v === 'off') return undefined;
-  if (v) {
-    if (!path.isAbsolute(v)) throw new ConfigError('HANDOFF_WORKFLOW_BUNDLE_CACHE', `HANDOFF_WORKFLOW_BUNDLE_CACHE=${v}: expected an absolute directory path, or "off"`);
-    return v;
-  }
-  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cxone-handoff', 'workflow-bundles');
+  const dir = readEnv(BundleCacheEnv, env).HANDOFF_WORKFLOW_BUNDLE_CACHE;
+  if (dir === 'off') return undefined;
+  return dir ?? path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'cxone-handoff', 'workflow-bundles');
 }
 
 async function sourceFiles(dir: string): Promise<string[]> {

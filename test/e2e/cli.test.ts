@@ -208,6 +208,6 @@ describe('handoff worker', () => {
   it('rejects a malformed TEMPORAL_ADDRESS', async () => {
     const cli = spawnCli(['worker'], { TEMPORAL_ADDRESS: 'not an address', CXONE_BASE_URL: 'http://127.0.0.1:1', CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: 'y' });
     assert.equal(await cli.exited, 2);
-    assert.match(cli.output(), /TEMPORAL_ADDRESS: expected host:port/);
+    assert.match(cli.output(), /TEMPORAL_ADDRESS is invalid: expected host:port/);
   });
 });

@@ -128,7 +128,7 @@ describe('HANDOFF_ENCRYPTION_KEYS', () => {
         (err: unknown) => {
           assert.ok(err instanceof ConfigError);
           assert.equal(err.variable, 'HANDOFF_ENCRYPTION_KEYS');
-          assert.match(err.message, /^HANDOFF_ENCRYPTION_KEYS: /);
+          assert.match(err.message, /^HANDOFF_ENCRYPTION_KEYS is invalid: expected <keyId>:<base64 of 32 random bytes>/);
           assert.match(err.message, expected);
           assert.ok(!err.message.includes(key.slice(0, 12)), 'key material in the message');
           return true;

@@ -21,7 +21,7 @@ describe('temporalConfigFromEnv', () => {
     it(`rejects HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND=${bad}, naming it`, () => {
       assert.throws(
         () => temporalConfigFromEnv({ HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: bad }),
-        (err: unknown) => err instanceof ConfigError && /^HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: expected/.test(err.message),
+        (err: unknown) => err instanceof ConfigError && /^HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND is invalid: expected/.test(err.message),
       );
     });
   }
@@ -31,11 +31,11 @@ describe('temporalConfigFromEnv', () => {
     assert.equal(temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: '0' }).maxCachedWorkflows, 0);
     assert.equal(temporalConfigFromEnv({}).maxCachedWorkflows, DEFAULT_MAX_CACHED_WORKFLOWS, 'a small cache by default: handoffs mostly wait');
     assert.equal(DEFAULT_MAX_CACHED_WORKFLOWS, 100);
-    assert.throws(() => temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: 'lots' }), /^ConfigError: HANDOFF_MAX_CACHED_WORKFLOWS: expected a whole number/);
+    assert.throws(() => temporalConfigFromEnv({ HANDOFF_MAX_CACHED_WORKFLOWS: 'lots' }), /^ConfigError: HANDOFF_MAX_CACHED_WORKFLOWS is invalid: expected a whole number/);
   });
 
   it('names a bad TEMPORAL_ADDRESS', () => {
-    assert.throws(() => temporalConfigFromEnv({ TEMPORAL_ADDRESS: 'no-port' }), /TEMPORAL_ADDRESS: expected host:port/);
+    assert.throws(() => temporalConfigFromEnv({ TEMPORAL_ADDRESS: 'no-port' }), /TEMPORAL_ADDRESS is invalid: expected host:port/);
   });
 
   it('reads HANDOFF_RECONCILE_INTERVAL (default 5m; off = no schedule) and names a bad one', () => {
@@ -44,7 +44,7 @@ describe('temporalConfigFromEnv', () => {
     assert.equal(temporalConfigFromEnv({ HANDOFF_RECONCILE_INTERVAL: 'off' }).reconcileInterval, undefined);
     for (const bad of ['5', '0m', 'soon', '5 m', '-1h']) {
       assert.throws(() => temporalConfigFromEnv({ HANDOFF_RECONCILE_INTERVAL: bad }), (err: Error) => {
-        assert.match(err.message, /^HANDOFF_RECONCILE_INTERVAL: expected a duration like 5m/);
+        assert.match(err.message, /^HANDOFF_RECONCILE_INTERVAL is invalid: expected a duration like 5m/);
         return true;
       }, bad);
     }

@@ -18,7 +18,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { ConfigError } from '../../config-error';
+import { envError, httpUrl, numberIn, readEnv, wholeNumber } from '../../config/env';
 import { silentLogger } from '../../log';
 import { AccessKeySession, type AccessKeySessionOptions } from '../access-key-auth';
 import { catalogueFailure, CxoneHttpError, CxoneNetworkError } from '../errors';
@@ -82,47 +82,21 @@ export interface CxoneProfileConfig extends Omit<AccessKeySessionOptions, 'http'
 /** The elevation's first message when CXONE_ELEVATION_MESSAGE is unset. */
 export const DEFAULT_ELEVATION_MESSAGE = 'You asked to continue by message: reply here and we will pick up where the call left off.';
 
-const EXPECTED = {
-  CXONE_ISSUER: 'the https URL of the CXone issuer (default https://cxone.niceincontact.com; http only on loopback)',
-  CXONE_ACCESS_KEY_ID: "the API user's access key id",
-  CXONE_ACCESS_KEY_SECRET: "the API user's access key secret",
-  CXONE_CLIENT_ID: 'the client id of the back-end application NICE registered',
-  CXONE_CLIENT_SECRET: 'the client secret of that application',
-  CXONE_API_ENDPOINT: 'an https URL (overrides the discovered api_endpoint)',
-  CXONE_DFO_BASE_URL: 'an https URL (default {api_endpoint}/dfo/3.0)',
-  CXONE_ACD_API_VERSION: 'an ACD API version like v30.0',
-  CXONE_TOKEN_REFRESH_SKEW_SECONDS: 'a whole number of seconds >= 0 (default 300)',
-  CXONE_CONTEXT_FIELDS: `comma-separated key=ident pairs, keys among ${CONTEXT_KEYS.join(', ')} (ident "-" = do not write)`,
-  CXONE_TRANSFER_CONFIRM_SECONDS: 'a number of seconds between 1 and 15 (default 10; the transfer attempt has 25 s in all)',
-  CXONE_ELEVATION_CHANNEL_ID: 'the id of the digital channel an IVR caller continues on (e.g. sms_…)',
-  CXONE_ELEVATION_MESSAGE: 'the first message on that channel, at most 1000 characters',
-} as const;
-type Variable = keyof typeof EXPECTED;
-
-/** https, or http on loopback only (the simulator): the access key and client secret travel to these hosts. */
-const httpUrl = z.string().refine((v) => {
-  try {
-    const url = new URL(v);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
-  } catch {
-    return false;
-  }
-});
-
+/** Profile cxone's variables. Its URLs are https, or http on loopback only (the simulator): the access key and client secret travel to these hosts. */
 const CxoneEnv = z.object({
-  CXONE_ISSUER: httpUrl.default('https://cxone.niceincontact.com'),
-  CXONE_ACCESS_KEY_ID: z.string(),
-  CXONE_ACCESS_KEY_SECRET: z.string(),
-  CXONE_CLIENT_ID: z.string(),
-  CXONE_CLIENT_SECRET: z.string(),
-  CXONE_API_ENDPOINT: httpUrl.optional(),
-  CXONE_DFO_BASE_URL: httpUrl.optional(),
-  CXONE_ACD_API_VERSION: z.string().regex(/^v\d{1,3}\.0$/).default('v30.0'),
-  CXONE_TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().nonnegative().default(300),
-  CXONE_CONTEXT_FIELDS: z.string().optional(),
-  CXONE_TRANSFER_CONFIRM_SECONDS: z.coerce.number().min(1).max(15).default(10),
-  CXONE_ELEVATION_CHANNEL_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/).optional(),
-  CXONE_ELEVATION_MESSAGE: z.string().max(1000).default(DEFAULT_ELEVATION_MESSAGE),
+  CXONE_ISSUER: httpUrl('loopback').default('https://cxone.niceincontact.com').describe('the https URL of the CXone issuer (default https://cxone.niceincontact.com; http only on loopback)'),
+  CXONE_ACCESS_KEY_ID: z.string().describe("the API user's access key id"),
+  CXONE_ACCESS_KEY_SECRET: z.string().describe("the API user's access key secret"),
+  CXONE_CLIENT_ID: z.string().describe('the client id of the back-end application NICE registered'),
+  CXONE_CLIENT_SECRET: z.string().describe('the client secret of that application'),
+  CXONE_API_ENDPOINT: httpUrl('loopback').optional().describe('an https URL (overrides the discovered api_endpoint)'),
+  CXONE_DFO_BASE_URL: httpUrl('loopback').optional().describe('an https URL (default {api_endpoint}/dfo/3.0)'),
+  CXONE_ACD_API_VERSION: z.string().regex(/^v\d{1,3}\.0$/).default('v30.0').describe('an ACD API version like v30.0'),
+  CXONE_TOKEN_REFRESH_SKEW_SECONDS: wholeNumber(0).default(300).describe('a whole number of seconds >= 0 (default 300)'),
+  CXONE_CONTEXT_FIELDS: z.string().optional().describe(`comma-separated key=ident pairs, keys among ${CONTEXT_KEYS.join(', ')} (ident "-" = do not write)`),
+  CXONE_TRANSFER_CONFIRM_SECONDS: numberIn(1, 15).default(10).describe('a number of seconds between 1 and 15 (default 10; the transfer attempt has 25 s in all)'),
+  CXONE_ELEVATION_CHANNEL_ID: z.string().regex(/^[A-Za-z0-9_.:-]{1,200}$/).optional().describe('the id of the digital channel an IVR caller continues on (e.g. sms_…)'),
+  CXONE_ELEVATION_MESSAGE: z.string().max(1000).default(DEFAULT_ELEVATION_MESSAGE).describe('the first message on that channel, at most 1000 characters'),
 });
 
 /** Parse CXONE_CONTEXT_FIELDS over the defaults; undefined when a pair is malformed. */
@@ -137,16 +111,11 @@ export function parseContextFields(text: string | undefined): Partial<Record<Con
   return fields;
 }
 
-/** Read and validate profile cxone's variables; a ConfigError names the first bad one, never its value. */
+/** Read and validate profile cxone's variables; a ConfigError names the first bad one (never a secret's value). */
 export function cxoneProfileConfigFromEnv(env: NodeJS.ProcessEnv = process.env): CxoneProfileConfig {
-  const raw: Record<string, string | undefined> = {};
-  for (const name of Object.keys(EXPECTED)) raw[name] = env[name]?.trim() || undefined;
-  const parsed = CxoneEnv.safeParse(raw);
-  const fail = (variable: Variable) => new ConfigError(variable, `${variable} ${raw[variable] === undefined ? 'is not set' : 'is invalid'}: expected ${EXPECTED[variable]}`);
-  if (!parsed.success) throw fail(String(parsed.error.issues[0]?.path[0] ?? 'CXONE_ACCESS_KEY_ID') as Variable);
-  const contextFields = parseContextFields(parsed.data.CXONE_CONTEXT_FIELDS);
-  if (!contextFields) throw fail('CXONE_CONTEXT_FIELDS');
-  const e = parsed.data;
+  const e = readEnv(CxoneEnv, env);
+  const contextFields = parseContextFields(e.CXONE_CONTEXT_FIELDS);
+  if (!contextFields) throw envError(CxoneEnv, 'CXONE_CONTEXT_FIELDS', e.CXONE_CONTEXT_FIELDS);
   const config: CxoneProfileConfig = {
     issuer: e.CXONE_ISSUER.replace(/\/+$/, ''),
     accessKeyId: e.CXONE_ACCESS_KEY_ID,
