@@ -1,8 +1,6 @@
 // @ts-check
 import tseslint from 'typescript-eslint';
-import { builtinModules } from 'node:module';
-
-const nodeBuiltins = [...builtinModules, ...builtinModules.map((m) => `node:${m}`)];
+import sandbox from './scripts/eslint-sandbox-imports.mjs';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.data/**', 'test/artifacts/**', 'bin/**', 'scripts/**', 'eslint.config.mjs'] },
@@ -28,17 +26,11 @@ export default tseslint.config(
   {
     // workflows/ runs inside Temporal's deterministic sandbox: no I/O, no clock, no randomness.
     files: ['workflows/**/*.ts'],
+    plugins: { sandbox },
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            ...nodeBuiltins.map((name) => ({ name, message: 'workflows/ runs in the Temporal sandbox: no Node built-ins.' })),
-            { name: 'undici', message: 'workflows/ must not do I/O: call an activity instead.' },
-            { name: 'ws', message: 'workflows/ must not do I/O: call an activity instead.' },
-          ],
-        },
-      ],
+      // Run-time imports only from @temporalio/workflow|common, workflows/ and the sandbox-safe
+      // modules listed in scripts/eslint-sandbox-imports.mjs; `import type` from anywhere.
+      'sandbox/sandbox-imports': 'error',
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use workflow time (Date in the sandbox is replay-safe, but prefer explicit workflowInfo / timers).' },
