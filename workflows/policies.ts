@@ -17,40 +17,37 @@ const nonRetryableErrorTypes = [...NON_RETRYABLE_FAILURES];
  */
 const HEARTBEAT_TIMEOUT = '10s';
 
+/**
+ * A CXone call's policy: its start-to-close timeout, the heartbeat timeout, and exponential retry
+ * (1 s doubling to 10 s, 3 attempts unless `retry` says otherwise) that never retries the
+ * catalogue's non-retryable failures.
+ */
+function cxoneCallPolicy(startToCloseTimeout: string, retry: { initialInterval?: string; maximumInterval?: string; maximumAttempts?: number } = {}): ActivityOptions {
+  return {
+    startToCloseTimeout,
+    heartbeatTimeout: HEARTBEAT_TIMEOUT,
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes, ...retry },
+  };
+}
+
 /** Reads (history pages, queue health): cheap and safe to repeat. Client timeout is 10 s. */
-export const READ_POLICY: ActivityOptions = {
-  startToCloseTimeout: '15s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
-};
+export const READ_POLICY: ActivityOptions = cxoneCallPolicy('15s');
 
 /**
  * History can be many pages; the whole fetch is one activity so a retry re-reads from the start
  * (pages are cheap, and a half-read history is never handed to the transfer).
  */
-export const HISTORY_POLICY: ActivityOptions = {
-  startToCloseTimeout: '60s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
-};
+export const HISTORY_POLICY: ActivityOptions = cxoneCallPolicy('60s');
 
 /**
  * The transfer (client timeout 20 s): three attempts, 2 s then 4 s apart, as the reference
  * implementation's tenacity policy. Safe to retry because every attempt carries the same
  * Idempotency-Key: a retry after a timeout can never transfer twice.
  */
-export const TRANSFER_POLICY: ActivityOptions = {
-  startToCloseTimeout: '25s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
-};
+export const TRANSFER_POLICY: ActivityOptions = cxoneCallPolicy('25s', { initialInterval: '2s' });
 
 /** Hold, messages, context (client timeout 15 s): idempotent by key, so retried like the transfer. */
-export const MUTATION_POLICY: ActivityOptions = {
-  startToCloseTimeout: '20s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
-};
+export const MUTATION_POLICY: ActivityOptions = cxoneCallPolicy('20s');
 
 /**
  * One round of a step that must happen — compensations (release the hold, mark the context), the
@@ -59,11 +56,7 @@ export const MUTATION_POLICY: ActivityOptions = {
  * round (`settle()` in step.ts), until options.settleDeadlineSeconds: a guest left on hold is the
  * worst outcome the product can produce. (The v1 handoff ran one round only.)
  */
-export const COMPENSATION_POLICY: ActivityOptions = {
-  startToCloseTimeout: '20s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '15s', maximumAttempts: 6, nonRetryableErrorTypes },
-};
+export const COMPENSATION_POLICY: ActivityOptions = cxoneCallPolicy('20s', { maximumInterval: '15s', maximumAttempts: 6 });
 
 /**
  * The IVR channel switch's guest creation (client timeout 15 s): three attempts, 1 s then 2 s
@@ -72,11 +65,7 @@ export const COMPENSATION_POLICY: ActivityOptions = {
  * carries the same Idempotency-Key: a retry after a timeout can never create a second guest.
  * 400/403 are non-retryable; a 429 is waited out by the workflow (IVR_GUEST_TRIES below).
  */
-export const GUEST_POLICY: ActivityOptions = {
-  startToCloseTimeout: '20s',
-  heartbeatTimeout: HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes },
-};
+export const GUEST_POLICY: ActivityOptions = cxoneCallPolicy('20s');
 
 /** createGuest tries of the IVR channel switch when CXone answers 429 (seed 003's max_retries). */
 export const IVR_GUEST_TRIES = 3;

@@ -13,9 +13,7 @@ import type {
   MessageAuthor,
   QueueState,
   QueueStatus,
-  SentMessageRecord,
   SimInteractionState,
-  TransferRecord,
 } from './types';
 
 /** One message of an interaction's history, exactly as seed 001's paginated endpoint returns it. */
@@ -27,21 +25,13 @@ export interface HistoryMessage {
   timestamp: string;
 }
 
-/** An interaction and everything the seeds can do to it. */
-export interface Interaction {
-  id: string;
-  type: string;
-  state: string;
-  conversationId: string;
-  queueId: string | null;
-  attributes: Record<string, unknown>;
-  context: Record<string, unknown>;
+/**
+ * An interaction and everything the seeds can do to it: what `GET /_sim/state` shows of it, with
+ * the whole history instead of its count, and the bookkeeping the control API does not show.
+ */
+export interface Interaction extends Omit<SimInteractionState, 'historyCount'> {
   createdAt: string;
   history: HistoryMessage[];
-  transfers: TransferRecord[];
-  holds: HoldRecord[];
-  messages: SentMessageRecord[];
-  assignedAgent: AgentRef | null;
   /**
    * When it last entered `queued`, as a sequence number (never a clock: two transfers in the same
    * millisecond still have an order). Orders the waiting line; `null` until first queued.
