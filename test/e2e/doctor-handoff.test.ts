@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { HandoffReport } from '../../src/diagnostics/handoff-report';
-import { statusQuery } from '../../workflows/definitions';
 import { spawnCli } from '../helpers/cli';
 import { handoffInput, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { untilStep, waitingInput } from '../helpers/handoff-wait';
 
 const TRANSFERS = '/api/v2/interactions/transfers';
 let stack: HandoffStack;
@@ -53,8 +53,8 @@ describe('handoff doctor handoff', () => {
   it('shows a handoff still waiting for an agent with its live status (exit 0)', async () => {
     await stack.control.setQueue({ queueId: 'queue-tech-support-01', agentsAvailable: 0 });
     const { interactionId, conversationId } = await stack.control.createInteraction();
-    const handle = await stack.start(handoffInput(interactionId, conversationId, { options: { maxQueueWaitSeconds: 600, holdUpdateIntervalSeconds: 60 } }));
-    for (let i = 0; i < 100 && (await handle.query(statusQuery)).step !== 'waiting_for_agent'; i += 1) await new Promise((r) => setTimeout(r, 100));
+    const handle = await stack.start(waitingInput(interactionId, conversationId));
+    await untilStep(handle, 'waiting_for_agent', 10_000);
     try {
       const { code, out } = await doctor(interactionId, '--json');
       assert.equal(code, 0, out);

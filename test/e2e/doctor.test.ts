@@ -7,21 +7,29 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { ConversationReport } from '../../src/diagnostics/conversation';
 import type { PayloadReport } from '../../src/diagnostics/payload';
 import type { QueueReport } from '../../src/diagnostics/queue';
 import type { RecentReport } from '../../src/diagnostics/recent';
 import type { SimulateReport } from '../../src/diagnostics/simulate';
-import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
 import { FAILED_CONVERSATION_ID, FIXTURE_QUEUE_ID, GENERAL_QUEUE_ID, HEALTHY_CONVERSATION_ID, SEED002_QUEUE_ID } from '../../src/sim/fixtures';
 import { spawnCli } from '../helpers/cli';
+import { cognigyBody } from '../helpers/escalation-bodies';
+import { withSimulator } from '../helpers/sim';
 
 const SECRET = 'doctor-e2e-client-secret-value';
-let sim: RunningSimulator;
-let control: SimControl;
 let dir: string;
 let env: NodeJS.ProcessEnv;
+/** Reset to its fixtures before each test. */
+const fx = withSimulator(
+  { port: 0 },
+  {
+    onStart: ({ sim }) => {
+      env = { CXONE_BASE_URL: sim.url, CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: SECRET };
+    },
+  },
+);
 
 /** Run `handoff doctor …`; stdout apart, for --json. */
 async function doctor(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string; stdout: string }> {
@@ -44,18 +52,6 @@ async function json<T>(args: string[]): Promise<{ code: number | null; report: T
   }
 }
 
-function payload(overrides: Record<string, unknown> = {}) {
-  return {
-    transferContext: {
-      interactionId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
-      queueId: SEED002_QUEUE_ID,
-      participant: { name: 'John Doe', phoneNumber: '+15551234567' },
-      customAttributes: { intent: 'billing_inquiry', confidence: 0.95 },
-      ...overrides,
-    },
-  };
-}
-
 async function file(name: string, content: unknown): Promise<string> {
   const p = path.join(dir, name);
   await writeFile(p, typeof content === 'string' ? content : JSON.stringify(content, null, 2));
@@ -63,16 +59,11 @@ async function file(name: string, content: unknown): Promise<string> {
 }
 
 before(async () => {
-  sim = await startSimulator({ port: 0 });
-  control = new SimControl(sim.url);
   dir = await mkdtemp(path.join(os.tmpdir(), 'doctor-e2e-'));
-  env = { CXONE_BASE_URL: sim.url, CXONE_CLIENT_ID: 'x', CXONE_CLIENT_SECRET: SECRET };
 });
 after(async () => {
-  await sim?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
-beforeEach(async () => control.reset());
 
 describe('handoff doctor', () => {
   it('without a check prints the usage listing all six and exits 2; an unknown check too', async () => {
@@ -93,7 +84,7 @@ describe('handoff doctor', () => {
 
 describe('handoff doctor payload', () => {
   it('passes a valid JSON payload (exit 0)', async () => {
-    const { code, out } = await doctor(['payload', await file('valid.json', payload())]);
+    const { code, out } = await doctor(['payload', await file('valid.json', cognigyBody())]);
     assert.equal(code, 0, out);
     assert.match(out, /✔ valid: the webhook would accept this transferContext/);
   });
@@ -152,14 +143,14 @@ describe('handoff doctor queue', () => {
   });
 
   it('flags a paused queue as critical (exit 1)', async () => {
-    await control.setQueue({ queueId: GENERAL_QUEUE_ID, status: 'paused' });
+    await fx.ctl.setQueue({ queueId: GENERAL_QUEUE_ID, status: 'paused' });
     const { code, out } = await doctor(['queue', GENERAL_QUEUE_ID]);
     assert.equal(code, 1, out);
     assert.match(out, /✖ critical\s+Queue "General" is paused/);
   });
 
   it('warns when no agent is available (exit 1), and --json says the same', async () => {
-    await control.setQueue({ queueId: GENERAL_QUEUE_ID, agentsAvailable: 0, agentsTotal: 3 });
+    await fx.ctl.setQueue({ queueId: GENERAL_QUEUE_ID, agentsAvailable: 0, agentsTotal: 3 });
     const { code, out } = await doctor(['queue', GENERAL_QUEUE_ID]);
     assert.equal(code, 1, out);
     assert.match(out, /! warning\s+No agent is available \(0 of 3\)/);
@@ -185,12 +176,12 @@ describe('handoff doctor queue', () => {
 
 describe('handoff doctor simulate', () => {
   it('creates the interaction and prints its id (exit 0); the simulator holds it', async () => {
-    const { code, out } = await doctor(['simulate', await file('sim.json', payload())]);
+    const { code, out } = await doctor(['simulate', await file('sim.json', cognigyBody())]);
     assert.equal(code, 0, out);
     assert.match(out, /creates a REAL interaction/);
     const [, id] = out.match(/interaction created: (\S+)/) ?? [];
     assert.ok(id, out);
-    const created = (await control.state()).createdInteractions;
+    const created = (await fx.ctl.state()).createdInteractions;
     assert.equal(created.length, 1);
     assert.equal(created[0]?.id, id);
     assert.deepEqual(created[0]?.routingData, { queueId: SEED002_QUEUE_ID, priority: 1 });
@@ -200,8 +191,8 @@ describe('handoff doctor simulate', () => {
   });
 
   it('prints the 400 hint (exit 1)', async () => {
-    await control.addFault({ method: 'POST', path: '/api/v2/interactions', status: 400, body: { error: 'bad_request', message: 'Invalid phone number format' } });
-    const { code, report } = await json<SimulateReport>(['simulate', await file('sim400.json', payload())]);
+    await fx.ctl.addFault({ method: 'POST', path: '/api/v2/interactions', status: 400, body: { error: 'bad_request', message: 'Invalid phone number format' } });
+    const { code, report } = await json<SimulateReport>(['simulate', await file('sim400.json', cognigyBody())]);
     assert.equal(code, 1);
     assert.deepEqual(report.interaction, { attempted: true, status: 400 });
     assert.equal(report.problems[0]?.code, 'simulate_bad_request');
@@ -210,24 +201,24 @@ describe('handoff doctor simulate', () => {
   });
 
   it('prints the scope hint on 403 (exit 1)', async () => {
-    await control.addFault({ method: 'POST', path: '/api/v2/interactions', status: 403 });
-    const { code, out } = await doctor(['simulate', await file('sim403.json', payload())]);
+    await fx.ctl.addFault({ method: 'POST', path: '/api/v2/interactions', status: 403 });
+    const { code, out } = await doctor(['simulate', await file('sim403.json', cognigyBody())]);
     assert.equal(code, 1, out);
     assert.match(out, /HTTP 403 Forbidden/);
     assert.match(out, /'interaction:initiate' scope/);
   });
 
   it('sends nothing when the payload is invalid, nor into a paused queue (exit 1)', async () => {
-    const invalid = await doctor(['simulate', await file('sim-bad.json', payload({ participant: { name: 'J' } }))]);
+    const invalid = await doctor(['simulate', await file('sim-bad.json', cognigyBody({ participant: { name: 'J' } }))]);
     assert.equal(invalid.code, 1);
     assert.match(invalid.out, /nothing was sent to CXone/);
-    await control.setQueue({ queueId: SEED002_QUEUE_ID, status: 'paused' });
-    const paused = await doctor(['simulate', await file('sim-paused.json', payload())]);
+    await fx.ctl.setQueue({ queueId: SEED002_QUEUE_ID, status: 'paused' });
+    const paused = await doctor(['simulate', await file('sim-paused.json', cognigyBody())]);
     assert.equal(paused.code, 1);
     assert.match(paused.out, /not attempted: the queue check found: queue_paused/);
-    const posts = (await control.journal({ method: 'POST', path: '/api/v2/interactions' })).entries;
+    const posts = (await fx.ctl.journal({ method: 'POST', path: '/api/v2/interactions' })).entries;
     assert.equal(posts.length, 0);
-    assert.equal((await control.state()).createdInteractions.length, 0);
+    assert.equal((await fx.ctl.state()).createdInteractions.length, 0);
   });
 });
 
@@ -268,8 +259,8 @@ describe('handoff doctor recent', () => {
   });
 
   it('defaults to the last 24 hours and keeps only voice; --json matches', async () => {
-    const voice = await control.createInteraction({ type: 'voice' });
-    await control.createInteraction({ type: 'webchat' });
+    const voice = await fx.ctl.createInteraction({ type: 'voice' });
+    await fx.ctl.createInteraction({ type: 'webchat' });
     const { code, report } = await json<RecentReport>(['recent', '--limit', '10']);
     assert.equal(code, 0);
     assert.equal(report.ok, true);

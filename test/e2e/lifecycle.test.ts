@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { startSimulator, type RunningSimulator } from '../../src/sim';
@@ -172,7 +173,7 @@ describe('handoff worker, Temporal gone', () => {
       await cli.waitFor(/"worker started"/, READY_MS);
       await own.teardown();
       torn = true;
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
       assert.equal(cli.child.exitCode, null, `still running without Temporal; output:\n${cli.output()}`);
       cli.child.kill('SIGTERM');
       const { code, tookMs } = await exitWithin(cli, WORKER_STOP_BOUND_MS, 'worker after SIGTERM, Temporal gone');
@@ -208,7 +209,7 @@ describe('handoff starter', () => {
     const cli = spawn(['starter'], workerEnv(`lifecycle-${randomUUID()}`, { TEMPORAL_ADDRESS: `127.0.0.1:${await closedPort()}` }));
     // Past the configuration checks, inside the connection attempt (which alone lasts ~10 s).
     await cli.waitFor(/"connecting to Temporal"/, 30_000);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     assert.equal(cli.child.exitCode, null, `still connecting; output:\n${cli.output()}`);
     cli.child.kill('SIGTERM');
     const { code } = await exitWithin(cli, STARTER_STOP_BOUND_MS, 'starter after SIGTERM, Temporal unreachable');

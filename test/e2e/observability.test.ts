@@ -31,13 +31,14 @@ import { starterConfigFromEnv } from '../../src/starter/config';
 import { createStarterMetrics } from '../../src/starter/metrics';
 import { signBody } from '../../src/starter/signature';
 import { createHandoffStarter } from '../../src/starter/start-handoff';
-import { StreamListener } from '../../src/starter/stream';
-import { routingEventOf } from '../../src/starter/trigger';
+import type { StreamListener } from '../../src/starter/stream';
 import { buildWebhook } from '../../src/starter/webhook';
 import { createHandoffWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { HANDOFF_SEARCH_ATTRIBUTES, handoffWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
 import { handoffInput, workflowBundle } from '../helpers/handoff-env';
+import { startRoutingListener } from '../helpers/routing-listener';
 import { testCliPath } from '../helpers/temporal';
+import { holdsWithin } from '../helpers/until';
 import { dynamicConfigArgs, RECOMMENDED_DYNAMIC_CONFIG } from '../../src/temporal/dev-server';
 import { seedApi } from '../../src/cxone/profiles/seed';
 
@@ -128,7 +129,7 @@ before(async () => {
     health: async () => ({ temporal: true, cxone: true }),
   });
   webhookUrl = await webhook.listen({ port: 0, host: '127.0.0.1' });
-  stream = new StreamListener({
+  stream = await startRoutingListener({
     url: sim.wsUrl,
     getToken: async () => {
       const token = await cxone.getAccessToken();
@@ -137,14 +138,8 @@ before(async () => {
     },
     onTokenRejected: (token) => cxone.invalidateToken(token),
     logger: logger.child({ component: 'stream' }),
-    backoff: { baseMs: 50, maxMs: 500 },
-    onEvent: async (event) => {
-      const r = routingEventOf(event);
-      if (r) await starter.notifyRouting(r, 'stream');
-    },
+    starter,
   });
-  stream.start();
-  for (let i = 0; i < 100 && !stream.status.connected; i += 1) await new Promise((r) => setTimeout(r, 50));
   assert.ok(stream.status.connected, 'stream listener connected');
 });
 
@@ -357,11 +352,8 @@ describe('tracing on (in-memory exporter) on the same stack', () => {
       const result = (await client.workflow.execute('botHandoff', { taskQueue: tracedQueue, workflowId: handoffWorkflowId(interactionId), args: [handoffInput(interactionId, conversationId)] })) as BotHandoffResult;
       assert.equal(result.outcome, 'transferred');
       // Workflow spans leave the sandbox through the sink after the activation completes.
-      let spans = exporter.getFinishedSpans();
-      for (let i = 0; i < 50 && !spans.some((s) => s.name === 'RunWorkflow:botHandoff'); i += 1) {
-        await new Promise((r) => setTimeout(r, 100));
-        spans = exporter.getFinishedSpans();
-      }
+      await holdsWithin(() => exporter.getFinishedSpans().some((s) => s.name === 'RunWorkflow:botHandoff'), 5_000, 100);
+      const spans = exporter.getFinishedSpans();
       const names = spans.map((s) => s.name);
       for (const name of ['StartWorkflow:botHandoff', 'RunWorkflow:botHandoff', 'StartActivity:transferToQueue', 'RunActivity:transferToQueue', 'RunActivity:recordMetric']) {
         assert.ok(names.includes(name), `span ${name} in ${names.join(', ')}`);

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { CxoneClient } from '../../src/cxone';
@@ -104,7 +105,7 @@ describe('one handoff per escalation', () => {
     const first = await post(url, escalation(interactionId, conversationId));
     assert.equal(first.status, 202);
     await stack.env.client.workflow.getHandle(handoffWorkflowId(interactionId)).result();
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     const again = await post(url, escalation(interactionId, conversationId));
     assert.equal(again.status, 202, JSON.stringify(again.json));
     assert.notEqual(again.json.runId, first.json.runId);

@@ -8,7 +8,6 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { createLogger } from '../../src/log';
@@ -19,6 +18,7 @@ import type { StreamListener } from '../../src/starter/stream';
 import { createStreamStarter } from '../../src/starter/stream-starter';
 import { handoffWorkflowId, statusQuery, type BotHandoffResult } from '../../workflows/definitions';
 import { startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { untilWith } from '../helpers/until';
 
 const TRANSFERS = '/api/v2/interactions/transfers';
 const TEST_TIMEOUT = { timeout: 90_000 };
@@ -34,13 +34,8 @@ let listener: StreamListener;
 let metrics: StarterMetrics;
 const logLines: Array<Record<string, unknown>> = [];
 
-async function until(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(25);
-  }
-}
+/** Stream events and signals follow within milliseconds: look every 25 ms. */
+const until = untilWith({ everyMs: 25 });
 
 async function counter(metric: { get(): Promise<{ values: Array<{ value: number; labels: object }> }> }, labels: object = {}): Promise<number> {
   return (await metric.get()).values.find((v) => JSON.stringify(v.labels) === JSON.stringify(labels))?.value ?? 0;

@@ -17,6 +17,7 @@ import { locateTemporalCli } from '../../src/temporal/cli-locator';
 import { RECOMMENDED_DYNAMIC_CONFIG, startDevServer } from '../../src/temporal/dev-server';
 import { HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { spawnCli } from '../helpers/cli';
+import { holdsWithin } from '../helpers/until';
 import { createTestEnv } from '../helpers/temporal';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -28,15 +29,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function waitFor(pred: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (pred()) return true;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return pred();
 }
 
 describe('Temporal CLI locator', () => {
@@ -91,7 +83,7 @@ describe('dev-server launcher', () => {
     } finally {
       await server.stop();
     }
-    assert.equal(await waitFor(() => !alive(server.pid), 5_000), true, 'dev server process still alive after stop()');
+    assert.equal(await holdsWithin(() => !alive(server.pid), 5_000, 100), true, 'dev server process still alive after stop()');
   });
 
   it('an older database without a newer search attribute: `handoff worker` refuses to start, naming it; the dev server registers it on its next start', async () => {
@@ -144,14 +136,14 @@ describe('dev-server launcher', () => {
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
-    const up = await waitFor(() => out.includes('Temporal dev server at'), 60_000);
+    const up = await holdsWithin(() => out.includes('Temporal dev server at'), 60_000, 100);
     assert.ok(up, `dev-server did not start:\n${out}`);
     const serverPids = execFileSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' }).trim().split('\n').map(Number);
     assert.ok(serverPids.length >= 1);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGINT');
     assert.equal(await exited, 0, out);
-    for (const pid of serverPids) assert.equal(await waitFor(() => !alive(pid), 5_000), true, `temporal pid ${pid} survived Ctrl-C`);
+    for (const pid of serverPids) assert.equal(await holdsWithin(() => !alive(pid), 5_000, 100), true, `temporal pid ${pid} survived Ctrl-C`);
   });
 });
 

@@ -1,6 +1,7 @@
 /** Run the `handoff` command as a user would (a child process), and watch its output. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
+import { untilValue } from './until';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const HANDOFF_BIN = path.join(ROOT, 'bin', 'handoff.js');
@@ -24,13 +25,10 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCl
     output: () => out,
     exited,
     async waitFor(pattern, timeoutMs = 60_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const m = out.match(pattern);
-        if (m) return m;
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no ${pattern} in output:\n${out}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      // The match, or null once the process exited without printing it.
+      const m = await untilValue(() => `${pattern} in output:\n${out}`, () => out.match(pattern) ?? (child.exitCode !== null ? null : undefined), timeoutMs);
+      if (!m) throw new Error(`no ${pattern} in output:\n${out}`);
+      return m;
     },
   };
 }

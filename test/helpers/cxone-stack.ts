@@ -19,6 +19,7 @@ import { createHandoffWorker } from '../../src/worker';
 import { handoffWorkflowId, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
 import { workflowBundle } from './handoff-env';
 import { createTestEnv } from './temporal';
+import { until } from './until';
 
 /** The simulator's fixture contact (CXONE-API fixtures of issue 14). */
 export const FIXTURE_CONTACT = '127035285501';
@@ -62,7 +63,8 @@ export async function startCxoneStack(opts: { agentAssignDelayMs?: number } = {}
   const running = worker.run();
   const config = starterConfigFromEnv({ CXONE_PROFILE: 'cxone', HANDOFF_WEBHOOK_PORT: '0' });
   const starter = await startStarter({ config, cxone: api, temporal: env.client, namespace: 'default', taskQueue, logger: silentLogger, streamBackoff: { baseMs: 50, maxMs: 500 } });
-  for (let i = 0; i < 100 && starter.stream && !starter.stream.status.connected; i += 1) await new Promise((r) => setTimeout(r, 50));
+  const { stream } = starter;
+  if (stream) await until('the event-hub listener to connect', () => stream.status.connected, 5_000);
 
   return {
     env,

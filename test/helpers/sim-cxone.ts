@@ -4,7 +4,7 @@
  * event-hub protocol on top of the seed tests' StreamClient.
  */
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/sim';
-import { call, StreamClient, type Answer } from './sim-helpers';
+import { call, StreamClient, withSimulator, type Answer, type SimFixture } from './sim';
 
 /** What the test simulator is configured with: keys end in `=` (sent as `%3D`), one has a `/` and a `+`. */
 export const CREDS = {
@@ -20,6 +20,11 @@ export const SKILLS = { techSupport: 4120001, general: 4120002, nightShift: 4120
 /** A `cxone` simulator with the test credentials and short routing delays. */
 export function startCxoneSim(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   return startSimulator({ profile: 'cxone', ...CREDS, agentAssignDelayMs: 100, routingEventDelayMs: 20, ...opts });
+}
+
+/** A `cxone` simulator for the file ({@link startCxoneSim}), reset before each test, with one access token fetched at start. */
+export function withCxoneSimulator(opts: SimulatorOptions = {}): SimFixture {
+  return withSimulator(opts, { start: startCxoneSim, token: 'once', getToken: accessToken });
 }
 
 /** `Authorization: Basic` for a client id and secret (each form-encoded, as RFC 6749 asks). */
@@ -68,13 +73,4 @@ export async function openHub(sim: RunningSimulator, token: string): Promise<Str
   const answer: unknown = await hub.next();
   if (answer !== 'authorized') throw new Error(`register answered ${JSON.stringify(answer)}`);
   return hub;
-}
-
-/** Frames until one with this eventType arrives (others are skipped); throws after `timeoutMs`. */
-export async function nextEvent(hub: StreamClient, eventType: string, timeoutMs = 2000): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const frame = await hub.next(Math.max(1, deadline - Date.now()));
-    if (frame?.eventType === eventType) return frame;
-  }
 }

@@ -1,9 +1,12 @@
 /**
- * Helpers for the simulator tests: plain fetch calls shaped like the seeds' requests, and a small
- * WebSocket client that queues frames so a test can await "the next message".
+ * Helpers for the simulator tests: one simulator per file (or describe) started and closed by the
+ * hooks, plain fetch calls shaped like the seeds' requests, and a small WebSocket client that queues
+ * frames so a test can await "the next message".
  */
+import { after, afterEach, before, beforeEach } from 'node:test';
 import { WebSocket } from 'ws';
-import type { RunningSimulator } from '../../src/sim';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/sim';
+import { SimControl } from '../../src/sim/control-client';
 
 /** Seed ids the fixtures provide. */
 export const IDS = {
@@ -82,11 +85,6 @@ export function seed000Transfer(interactionId: string, queueId: string = IDS.que
     },
     routingData: { skillGroupId, priority: 1 },
   };
-}
-
-/** Wait a while. */
-export function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A stream client that keeps every frame until a test takes it. */
@@ -172,4 +170,100 @@ export class StreamClient {
     this.ws.close();
     await this.closed;
   }
+}
+
+/** Frames until one with this eventType arrives (others are skipped); throws after `timeoutMs`. */
+export async function nextEvent<T = any>(stream: StreamClient, eventType: string, timeoutMs = 2000): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const frame = await stream.next(Math.max(1, deadline - Date.now()));
+    if (frame?.eventType === eventType) return frame as T;
+  }
+}
+
+/** The simulator of a test file (or describe), read inside tests and hooks: it exists from `before()`. */
+export interface SimFixture {
+  readonly sim: RunningSimulator;
+  readonly ctl: SimControl;
+  /** The token fetched for the test (see {@link SimFixtureOptions.token}); a test may replace it. */
+  bearer: string;
+  /** A stream client on the simulator's event socket, closed after the test. */
+  connect(): Promise<StreamClient>;
+  /** {@link connect}, then the seed protocol's authenticate + subscribe with {@link bearer}. */
+  subscribed(): Promise<StreamClient>;
+}
+
+/** How {@link withSimulator} starts the simulator and prepares each test. */
+export interface SimFixtureOptions {
+  /** Start it (default `startSimulator`). */
+  start?: (options: SimulatorOptions) => Promise<RunningSimulator>;
+  /** The control API's base URL (default the simulator's URL). */
+  controlUrl?: (simUrl: string) => string;
+  /** Reset the simulator to its fixtures before each test (default true). */
+  reset?: boolean;
+  /** Fetch `bearer` before each test (after the reset) or once after start; none when absent. */
+  token?: 'each' | 'once';
+  /** How to fetch it (default the seeds' client-credentials {@link token}). */
+  getToken?: (sim: RunningSimulator) => Promise<string>;
+  /**
+   * Set-up that needs it running (a client of it): here, not in a `before()` of the file, because
+   * Node 20 runs a file's top-level `before()` hooks side by side, not one after the other.
+   */
+  onStart?: (fixture: SimFixture) => unknown;
+  /** Tear-down of that set-up, before the simulator closes. */
+  beforeClose?: () => unknown;
+}
+
+/**
+ * A simulator started in `before()` and closed in `after()` of the enclosing file or describe, with
+ * its control client; by default reset before each test. Stream clients opened through the fixture
+ * are closed after each test.
+ */
+export function withSimulator(options: SimulatorOptions = {}, fixture: SimFixtureOptions = {}): SimFixture {
+  const { start = startSimulator, controlUrl = (url: string) => url, reset = true, getToken = token } = fixture;
+  let sim: RunningSimulator | undefined;
+  let ctl: SimControl | undefined;
+  const open: StreamClient[] = [];
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the simulator is not started: use the fixture inside tests and hooks');
+    return value;
+  };
+  const f: SimFixture = {
+    get sim() {
+      return started(sim);
+    },
+    get ctl() {
+      return started(ctl);
+    },
+    bearer: '',
+    async connect() {
+      const c = await StreamClient.open(f.sim.wsUrl);
+      open.push(c);
+      return c;
+    },
+    async subscribed() {
+      const c = await f.connect();
+      await c.subscribe(f.bearer);
+      return c;
+    },
+  };
+
+  before(async () => {
+    sim = await start(options);
+    ctl = new SimControl(controlUrl(sim.url));
+    if (fixture.token === 'once') f.bearer = await getToken(sim);
+    await fixture.onStart?.(f);
+  });
+  after(async () => {
+    await fixture.beforeClose?.();
+    await sim?.close();
+  });
+  beforeEach(async () => {
+    if (reset) await f.ctl.reset();
+    if (fixture.token === 'each') f.bearer = await getToken(f.sim);
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  return f;
 }

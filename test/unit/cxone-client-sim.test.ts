@@ -4,30 +4,28 @@
  * forms, pagination, schema mismatch, Idempotency-Key, and every verb's response parsing.
  */
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it } from 'node:test';
 import { CxoneClient, type CxoneClientOptions } from '../../src/cxone/client';
 import { CxoneNetworkError, CxoneSchemaError, toApplicationFailure } from '../../src/cxone/errors';
 import { CxoneFailure, type CxoneFailureDetails } from '../../src/cxone/failures';
-import { startSimulator } from '../../src/sim';
-import { SimControl } from '../../src/sim/control-client';
+import { withSimulator } from '../helpers/sim';
 
 const TOKEN_PATH = '/api/v2/oauth/token';
 const QUEUE_ID = 'queue-tech-support-01';
 const SKILL_GROUP_ID = 'skill-group-advanced-troubleshooting';
 
-type Sim = Awaited<ReturnType<typeof startSimulator>>;
-let sim: Sim;
-let ctl: SimControl;
+/** Reset to its fixtures before each test (the journal outlives resets). */
+const fx = withSimulator({ port: 0 });
 let client: CxoneClient;
 let baselineSeq: number;
 
 function newClient(extra: Partial<CxoneClientOptions> = {}): CxoneClient {
-  return new CxoneClient({ baseUrl: sim.url, clientId: 'handoff-tests', clientSecret: 'sim-client-secret-value', ...extra });
+  return new CxoneClient({ baseUrl: fx.sim.url, clientId: 'handoff-tests', clientSecret: 'sim-client-secret-value', ...extra });
 }
 
 /** Journal entries written since the test started (the journal outlives resets). */
 async function journal() {
-  const { entries } = await ctl.journal();
+  const { entries } = await fx.ctl.journal();
   return entries.filter((e) => e.seq > baselineSeq);
 }
 
@@ -40,18 +38,8 @@ async function failureOf(call: Promise<unknown>) {
   return { err, f, details: f.details?.[0] as CxoneFailureDetails };
 }
 
-before(async () => {
-  sim = await startSimulator({ port: 0 });
-  ctl = new SimControl(sim.url);
-});
-
-after(async () => {
-  await sim.close();
-});
-
 beforeEach(async () => {
-  await ctl.reset();
-  const { entries } = await ctl.journal();
+  const { entries } = await fx.ctl.journal();
   baselineSeq = entries.reduce((max, e) => Math.max(max, e.seq), 0);
   client = newClient();
 });
@@ -62,7 +50,7 @@ afterEach(async () => {
 
 describe('CxoneClient against the simulator', () => {
   it('requests one token for several calls, with a correlation id on each', async () => {
-    const { interactionId } = await ctl.createInteraction({ historyMessages: 3 });
+    const { interactionId } = await fx.ctl.createInteraction({ historyMessages: 3 });
     await client.getInteraction({ interactionId });
     await client.listMessages({ interactionId, limit: 100 });
     await client.getQueue({ queueId: QUEUE_ID });
@@ -75,9 +63,9 @@ describe('CxoneClient against the simulator', () => {
   });
 
   it('after revoked tokens, a call succeeds with exactly one extra token request', async () => {
-    const { interactionId } = await ctl.createInteraction({});
+    const { interactionId } = await fx.ctl.createInteraction({});
     await client.getInteraction({ interactionId });
-    await ctl.revokeTokens();
+    await fx.ctl.revokeTokens();
     const got = await client.getInteraction({ interactionId });
     assert.equal(got.id, interactionId);
     const entries = await journal();
@@ -89,9 +77,9 @@ describe('CxoneClient against the simulator', () => {
   });
 
   it('a 401 that survives the refresh is Unauthorized', async () => {
-    const { interactionId } = await ctl.createInteraction({});
+    const { interactionId } = await fx.ctl.createInteraction({});
     const path = `/api/v2/interactions/${interactionId}`;
-    await ctl.addFault({ method: 'GET', path, status: 401, times: 2 });
+    await fx.ctl.addFault({ method: 'GET', path, status: 401, times: 2 });
     const { f, details } = await failureOf(client.getInteraction({ interactionId }));
     assert.equal(f.type, CxoneFailure.Unauthorized);
     assert.equal(f.nonRetryable, true);
@@ -113,7 +101,7 @@ describe('CxoneClient against the simulator', () => {
   ];
   for (const [status, type, nonRetryable] of statusCases) {
     it(`${status} from CXone -> ${type}`, async () => {
-      await ctl.addFault({ method: 'POST', path: '/api/v2/interactions/transfers', status });
+      await fx.ctl.addFault({ method: 'POST', path: '/api/v2/interactions/transfers', status });
       const { f, details } = await failureOf(
         client.createTransfer({
           from: { id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890' },
@@ -136,7 +124,7 @@ describe('CxoneClient against the simulator', () => {
   }
 
   it('a real 409 (second transfer of the same interaction) -> Conflict', async () => {
-    const { interactionId } = await ctl.createInteraction({});
+    const { interactionId } = await fx.ctl.createInteraction({});
     const transfer = {
       interactionId,
       target: { type: 'queue' as const, id: QUEUE_ID },
@@ -150,7 +138,7 @@ describe('CxoneClient against the simulator', () => {
   });
 
   it('429 with Retry-After in seconds -> RateLimited with retryAfterMs', async () => {
-    await ctl.addFault({ method: 'GET', path: `/api/v2/routing/queues/${QUEUE_ID}`, status: 429, retryAfterSeconds: 7 });
+    await fx.ctl.addFault({ method: 'GET', path: `/api/v2/routing/queues/${QUEUE_ID}`, status: 429, retryAfterSeconds: 7 });
     const { f, details } = await failureOf(client.getQueue({ queueId: QUEUE_ID }));
     assert.equal(f.type, CxoneFailure.RateLimited);
     assert.equal(f.nonRetryable, true);
@@ -158,7 +146,7 @@ describe('CxoneClient against the simulator', () => {
   });
 
   it('429 with Retry-After as an HTTP-date -> RateLimited with retryAfterMs', async () => {
-    await ctl.addFault({ method: 'GET', path: `/api/v2/routing/queues/${QUEUE_ID}`, status: 429, retryAfterSeconds: 5, retryAfterDate: true });
+    await fx.ctl.addFault({ method: 'GET', path: `/api/v2/routing/queues/${QUEUE_ID}`, status: 429, retryAfterSeconds: 5, retryAfterDate: true });
     const { f, details } = await failureOf(client.getQueue({ queueId: QUEUE_ID }));
     assert.equal(f.type, CxoneFailure.RateLimited);
     // HTTP-dates have whole seconds: between 4 and 6 seconds from now.
@@ -166,7 +154,7 @@ describe('CxoneClient against the simulator', () => {
   });
 
   it('a dropped connection -> Unavailable', async () => {
-    await ctl.addFault({ method: 'GET', path: `/api/v2/routing/queues/${QUEUE_ID}`, dropConnection: true });
+    await fx.ctl.addFault({ method: 'GET', path: `/api/v2/routing/queues/${QUEUE_ID}`, dropConnection: true });
     const { err, f } = await failureOf(client.getQueue({ queueId: QUEUE_ID }));
     assert.ok(err instanceof CxoneNetworkError);
     assert.equal(err.timedOut, false);
@@ -178,7 +166,7 @@ describe('CxoneClient against the simulator', () => {
     const fast = newClient({ timeoutsMs: { read: 150 } });
     try {
       await fast.getAccessToken();
-      await ctl.addFault({ method: 'GET', path: `/api/v2/routing/queues/${QUEUE_ID}`, delayMs: 1000 });
+      await fx.ctl.addFault({ method: 'GET', path: `/api/v2/routing/queues/${QUEUE_ID}`, delayMs: 1000 });
       const { err, f } = await failureOf(fast.getQueue({ queueId: QUEUE_ID }));
       assert.ok(err instanceof CxoneNetworkError);
       assert.equal(err.timedOut, true);
@@ -189,7 +177,7 @@ describe('CxoneClient against the simulator', () => {
   });
 
   it('fetches 250 messages in 3 pages of 100, following nextPageToken', async () => {
-    const { interactionId } = await ctl.createInteraction({ historyMessages: 250 });
+    const { interactionId } = await fx.ctl.createInteraction({ historyMessages: 250 });
     const res = await client.fetchAllMessages({ interactionId, pageSize: 100 });
     assert.equal(res.messages.length, 250);
     assert.equal(res.pages, 3);
@@ -200,8 +188,8 @@ describe('CxoneClient against the simulator', () => {
   });
 
   it('a 2xx body with a mistyped field -> InvalidResponse naming the field', async () => {
-    const { interactionId } = await ctl.createInteraction({});
-    await ctl.addFault({ method: 'GET', path: `/api/v2/interactions/${interactionId}/messages`, status: 200, body: { entities: [{ id: 'm1', content: 42 }], nextPageToken: null } });
+    const { interactionId } = await fx.ctl.createInteraction({});
+    await fx.ctl.addFault({ method: 'GET', path: `/api/v2/interactions/${interactionId}/messages`, status: 200, body: { entities: [{ id: 'm1', content: 42 }], nextPageToken: null } });
     const { err, f, details } = await failureOf(client.listMessages({ interactionId }));
     assert.ok(err instanceof CxoneSchemaError);
     assert.equal(err.field, 'entities.0.content');
@@ -212,7 +200,7 @@ describe('CxoneClient against the simulator', () => {
   });
 
   it('sends the Idempotency-Key: a retried hold is replayed, not placed twice', async () => {
-    const { interactionId } = await ctl.createInteraction({});
+    const { interactionId } = await fx.ctl.createInteraction({});
     const hold = { interactionId, holdType: 'customer' as const, holdReason: 'transferring_to_agent', idempotencyKey: `handoff-${interactionId}-hold` };
     const first = await client.placeHold(hold);
     const second = await client.placeHold(hold);
@@ -225,12 +213,12 @@ describe('CxoneClient against the simulator', () => {
         [hold.idempotencyKey, true],
       ],
     );
-    const state = await ctl.state();
+    const state = await fx.ctl.state();
     assert.equal(state.interactions[interactionId]?.holds.length, 1);
   });
 
   it('parses every verb of the seeds against the simulator', async () => {
-    const { interactionId, conversationId } = await ctl.createInteraction({ historyMessages: 4, attributes: { bot_confidence_score: 0.2 } });
+    const { interactionId, conversationId } = await fx.ctl.createInteraction({ historyMessages: 4, attributes: { bot_confidence_score: 0.2 } });
     const interaction = await client.getInteraction({ interactionId });
     assert.equal(interaction.attributes.bot_confidence_score, 0.2);
     await client.updateContext({ interactionId, attributes: { handoff_reason: 'low_confidence', source: 'bot_confidence_threshold' } });

@@ -9,22 +9,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { analyzePayload, checkPayload, parsePayloadText, readPayloadFile, renderPayloadReport } from '../../src/diagnostics/payload';
 import { DoctorUsageError } from '../../src/diagnostics/usage';
-
-function cognigy(overrides: Record<string, unknown> = {}) {
-  return {
-    transferContext: {
-      interactionId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
-      queueId: 'a1b2c3d4-5678-90ab-cdef-123456789012',
-      participant: { name: 'John Doe', phoneNumber: '+15551234567' },
-      customAttributes: { intent: 'billing_inquiry', confidence: 0.95 },
-      ...overrides,
-    },
-  };
-}
+import { cognigyBody } from '../helpers/escalation-bodies';
 
 describe('analyzePayload', () => {
   it('passes a valid body and keeps the validated transferContext', () => {
-    const a = analyzePayload(cognigy(), 'json');
+    const a = analyzePayload(cognigyBody(), 'json');
     assert.deepEqual(a.problems, []);
     assert.equal(a.location, 'transferContext');
     assert.equal(a.transferContext?.queueId, 'a1b2c3d4-5678-90ab-cdef-123456789012');
@@ -54,7 +43,7 @@ describe('analyzePayload', () => {
   });
 
   it('never repeats the caller’s number or name in a problem', () => {
-    const a = analyzePayload(cognigy({ participant: { name: 'John Doe', phoneNumber: '(555) 123-4567' } }));
+    const a = analyzePayload(cognigyBody({ participant: { name: 'John Doe', phoneNumber: '(555) 123-4567' } }));
     assert.equal(a.problems.length, 1);
     assert.doesNotMatch(JSON.stringify(a.problems), /\(555\) 123-4567|John/);
   });
@@ -65,7 +54,7 @@ describe('analyzePayload', () => {
       ['missing_transfer_context'],
     );
     assert.deepEqual(
-      analyzePayload([cognigy()]).problems.map((p) => p.code),
+      analyzePayload([cognigyBody()]).problems.map((p) => p.code),
       ['payload_not_object'],
     );
     assert.deepEqual(
@@ -75,17 +64,17 @@ describe('analyzePayload', () => {
   });
 
   it('reads seed 002’s config.yaml, whose payload sits under test_payload', () => {
-    const a = analyzePayload({ client_id: 'id', test_payload: cognigy() }, 'yaml');
+    const a = analyzePayload({ client_id: 'id', test_payload: cognigyBody() }, 'yaml');
     assert.deepEqual(a.problems, []);
     assert.equal(a.location, 'test_payload.transferContext');
   });
 
   it('applies the webhook’s limits too (ids, under the field name the payload uses)', () => {
-    const a = analyzePayload(cognigy({ conversationId: 'x'.repeat(201) }));
+    const a = analyzePayload(cognigyBody({ conversationId: 'x'.repeat(201) }));
     assert.equal(a.problems.length, 1);
     assert.equal(a.problems[0]?.field, 'transferContext.conversationId');
     assert.match(a.problems[0]?.message ?? '', /200/);
-    assert.equal(analyzePayload(cognigy({ queueId: '../queue' })).problems[0]?.field, 'transferContext.queueId');
+    assert.equal(analyzePayload(cognigyBody({ queueId: '../queue' })).problems[0]?.field, 'transferContext.queueId');
   });
 
   it('explains an unquoted YAML phone number (read as a number, the plus lost)', () => {
@@ -130,7 +119,7 @@ describe('readPayloadFile and the report', () => {
 
   it('reports a valid file by its ids, never the caller’s personal data', async () => {
     const file = path.join(dir, 'ok.json');
-    await writeFile(file, JSON.stringify(cognigy()));
+    await writeFile(file, JSON.stringify(cognigyBody()));
     const report = checkPayload(await readPayloadFile(file));
     assert.equal(report.ok, true);
     assert.deepEqual(report.summary, { interactionId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', queueId: 'a1b2c3d4-5678-90ab-cdef-123456789012', customAttributeKeys: ['intent', 'confidence'] });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_SETTINGS } from '../../activities/deps';
 import type { CxoneApi } from '../../src/cxone/profile';
 import { cxoneProfile } from '../../src/cxone/profiles/cxone';
@@ -72,7 +73,7 @@ describe('the event hub listener (profile cxone)', () => {
   it('registers with the token on the discovered URL and stays connected through heartbeats', async () => {
     const l = start();
     await until('registered', async () => l.status.connected);
-    await new Promise((r) => setTimeout(r, 600)); // a dozen heartbeats: more than 5 would go unanswered if pongs were not read
+    await sleep(600); // a dozen heartbeats: more than 5 would go unanswered if pongs were not read
     assert.equal(l.status.connected, true);
     assert.equal(l.status.reconnects, 0);
     const hub = (await control.cxoneState()).eventHub;

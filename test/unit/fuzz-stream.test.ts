@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { CxoneClient } from '../../src/cxone/client';
@@ -20,6 +19,7 @@ import { createStreamEventHandler } from '../../src/starter/stream-starter';
 import { BOT_STATES, detectTrigger, INTERACTION_STATE_EVENTS, WATCHED_CHANNEL, type TriggerDeps } from '../../src/starter/trigger';
 import type { BotHandoffInput } from '../../workflows/definitions';
 import { assertAcceptedInputIsSafe, hostileId, ID_RULE } from '../helpers/door-invariants';
+import { until } from '../helpers/until';
 
 const NUM_RUNS = 2000;
 const config: TriggerDeps['config'] = { confidenceThreshold: 0.35, targetQueueId: 'queue-default', targetSkillGroupId: 'skill-group-default' };
@@ -291,11 +291,7 @@ describe('fuzz: StreamListener frames over a real ws server', () => {
 
     try {
       listener.start();
-      const deadline = Date.now() + 5000;
-      while (!listener.status.connected) {
-        if (Date.now() > deadline) throw new Error('the listener never subscribed');
-        await sleep(10);
-      }
+      await until('the listener to subscribe', () => listener.status.connected, 5_000, 10);
       const [ws] = [...subscribers];
       assert.ok(ws);
       for (const f of frames) {
@@ -305,11 +301,7 @@ describe('fuzz: StreamListener frames over a real ws server', () => {
       // A valid triggering event after the garbage: the listener must still be alive and deliver it.
       const sentinel = { eventType: 'interaction.updated', id: 'int-sentinel', type: 'webchat', state: 'bot_active', attributes: { bot_confidence_score: 0.05 } };
       ws.send(JSON.stringify(sentinel));
-      const until = Date.now() + 5000;
-      while (!starter.starts.some((s) => s.interactionId === 'int-sentinel')) {
-        if (Date.now() > until) throw new Error('the sentinel event was never started: the listener died or stalled');
-        await sleep(10);
-      }
+      await until('the sentinel event to be started (else the listener died or stalled)', () => starter.starts.some((s) => s.interactionId === 'int-sentinel'), 5_000, 10);
       assert.equal(connections, 1, 'no reconnect: no frame broke the connection');
       assert.equal(listener.status.reconnects, 0);
       assert.equal(listener.status.connected, true);

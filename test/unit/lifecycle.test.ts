@@ -10,8 +10,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Lifecycle, STOP_BOUNDS_MS, StopRequested } from '../../src/commands/lifecycle';
 import { WORKER_SHUTDOWN_GRACE_MS } from '../../src/worker';
+import { holdsWithin } from '../helpers/until';
 
 describe('Lifecycle', () => {
   it('runs every cleanup once, in reverse order; a failing one does not stop the others', async () => {
@@ -89,7 +91,7 @@ describe('serve (a child process holding a handle that never closes)', () => {
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.once('exit', (code) => resolve({ code, at: Date.now() })));
     const ready = async () => {
-      for (let i = 0; i < 300 && !out.includes('ready'); i += 1) await new Promise((r) => setTimeout(r, 50));
+      await holdsWithin(() => out.includes('ready'), 15_000);
       assert.match(out, /ready/);
     };
     const within = async (ms: number) => {
@@ -124,7 +126,7 @@ describe('serve (a child process holding a handle that never closes)', () => {
     const p = run('hang');
     await p.ready();
     p.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 300));
+    await sleep(300);
     p.child.kill('SIGTERM');
     const { code } = await p.within(2_000);
     assert.equal(code, 143, p.output());

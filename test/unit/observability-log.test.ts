@@ -6,13 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { CxoneClient } from '../../src/cxone/client';
 import { createLogger, type LogFields } from '../../src/log';
 import { activityLogFields, interactionIdOf, withHandoffContext, withInteractionId } from '../../src/observability';
-import { startSimulator } from '../../src/sim';
 import { freeLoopbackPort, runtimeOptions, sdkMetricsBindAddress } from '../../src/temporal/runtime';
+import { withSimulator } from '../helpers/sim';
 
 function capture() {
   const lines: string[] = [];
@@ -75,16 +75,12 @@ describe('withHandoffContext', () => {
   });
 
   describe('the CXone client lines made inside an activity', () => {
-    let sim: Awaited<ReturnType<typeof startSimulator>>;
-    before(async () => {
-      sim = await startSimulator({ port: 0 });
-    });
-    after(async () => sim.close());
+    const fx = withSimulator({ port: 0 }, { reset: false });
 
     it('carry the handoff ids (token refresh and each call) and no secret', async () => {
       const { lines, logger, parsed } = capture();
       const secret = 'unit-client-secret-do-not-log';
-      const client = new CxoneClient({ baseUrl: sim.url, clientId: 'ctx-test', clientSecret: secret, logger: withHandoffContext(logger).child({ component: 'cxone' }) });
+      const client = new CxoneClient({ baseUrl: fx.sim.url, clientId: 'ctx-test', clientSecret: secret, logger: withHandoffContext(logger).child({ component: 'cxone' }) });
       try {
         const env = new MockActivityEnvironment({ activityType: 'fetchHistory', workflowExecution: { workflowId: 'handoff-int-55', runId: 'run-5' } });
         await env.run(() => client.getQueue({ queueId: 'queue-tech-support-01' }));

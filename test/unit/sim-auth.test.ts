@@ -3,62 +3,55 @@
  * revocation (what the client's one-refresh-on-401 path is tested against).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { startSimulator, type RunningSimulator } from '../../src/sim';
-import { SimControl } from '../../src/sim/control-client';
-import { call, formToken, IDS, pause, token } from './sim-helpers';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { call, formToken, IDS, token, withSimulator } from '../helpers/sim';
 
 const INTERACTION_PATH = `/api/v2/interactions/${IDS.interaction}`;
 
 describe('token endpoint', () => {
-  let sim: RunningSimulator;
-  before(async () => {
-    sim = await startSimulator();
-  });
-  after(() => sim.close());
+  const fx = withSimulator({}, { reset: false });
 
   it('refuses another grant type with 400 unsupported_grant_type', async () => {
-    const res = await formToken(sim, '/api/v2/oauth/token', { grant_type: 'password' });
+    const res = await formToken(fx.sim, '/api/v2/oauth/token', { grant_type: 'password' });
     assert.equal(res.status, 400);
     assert.equal(res.body.error, 'unsupported_grant_type');
     assert.ok(res.body.correlationId);
   });
 
   it('refuses a request without client credentials with 401 invalid_client', async () => {
-    const res = await call(sim, 'POST', '/oauth/token', { body: 'grant_type=client_credentials', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const res = await call(fx.sim, 'POST', '/oauth/token', { body: 'grant_type=client_credentials', headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
     assert.equal(res.status, 401);
     assert.equal(res.body.error, 'invalid_client');
   });
 
   it('requires a valid bearer token on every API call, with WWW-Authenticate', async () => {
-    const none = await call(sim, 'GET', INTERACTION_PATH);
+    const none = await call(fx.sim, 'GET', INTERACTION_PATH);
     assert.equal(none.status, 401);
     assert.equal(none.body.error, 'invalid_token');
     assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer .*error="invalid_token"/);
-    const forged = await call(sim, 'GET', INTERACTION_PATH, { token: 'not-a-token' });
+    const forged = await call(fx.sim, 'GET', INTERACTION_PATH, { token: 'not-a-token' });
     assert.equal(forged.status, 401);
-    assert.equal((await call(sim, 'GET', INTERACTION_PATH, { token: await token(sim) })).status, 200);
+    assert.equal((await call(fx.sim, 'GET', INTERACTION_PATH, { token: await token(fx.sim) })).status, 200);
   });
 
   it('invalidates every token on revoke', async () => {
-    const ctl = new SimControl(sim.url);
-    const t1 = await token(sim);
-    const t2 = await token(sim);
-    assert.equal((await ctl.revokeTokens()).revoked >= 2, true);
+    const t1 = await token(fx.sim);
+    const t2 = await token(fx.sim);
+    assert.equal((await fx.ctl.revokeTokens()).revoked >= 2, true);
     for (const t of [t1, t2]) {
-      const res = await call(sim, 'GET', INTERACTION_PATH, { token: t });
+      const res = await call(fx.sim, 'GET', INTERACTION_PATH, { token: t });
       assert.equal(res.status, 401);
       assert.match(res.body.message, /revoked/);
     }
-    assert.equal((await call(sim, 'GET', INTERACTION_PATH, { token: await token(sim) })).status, 200, 'a fresh token works');
+    assert.equal((await call(fx.sim, 'GET', INTERACTION_PATH, { token: await token(fx.sim) })).status, 200, 'a fresh token works');
   });
 
   it('journals token requests and 401s, never the secret', async () => {
-    const ctl = new SimControl(sim.url);
-    await ctl.reset();
-    await formToken(sim);
-    await call(sim, 'GET', INTERACTION_PATH, { token: 'bad' });
-    const { entries } = await ctl.journal();
+    await fx.ctl.reset();
+    await formToken(fx.sim);
+    await call(fx.sim, 'GET', INTERACTION_PATH, { token: 'bad' });
+    const { entries } = await fx.ctl.journal();
     assert.deepEqual(
       entries.map((e) => [e.method, e.path, e.status]),
       [
@@ -71,45 +64,36 @@ describe('token endpoint', () => {
 });
 
 describe('token lifetime', () => {
-  let sim: RunningSimulator;
-  before(async () => {
-    sim = await startSimulator({ tokenLifetimeSeconds: 1 });
-  });
-  after(() => sim.close());
+  const fx = withSimulator({ tokenLifetimeSeconds: 1 }, { reset: false });
 
   it('expires a token after its lifetime', async () => {
-    const res = await formToken(sim);
+    const res = await formToken(fx.sim);
     assert.equal(res.body.expires_in, 1);
     const t = res.body.access_token as string;
-    assert.equal((await call(sim, 'GET', INTERACTION_PATH, { token: t })).status, 200);
-    await pause(1200);
-    const expired = await call(sim, 'GET', INTERACTION_PATH, { token: t });
+    assert.equal((await call(fx.sim, 'GET', INTERACTION_PATH, { token: t })).status, 200);
+    await sleep(1200);
+    const expired = await call(fx.sim, 'GET', INTERACTION_PATH, { token: t });
     assert.equal(expired.status, 401);
     assert.match(expired.body.message, /expired/);
   });
 
   it('applies a lifetime changed through /_sim/config to new tokens', async () => {
-    const ctl = new SimControl(sim.url);
-    assert.deepEqual(await ctl.config({ tokenLifetimeSeconds: 120 }), { tokenLifetimeSeconds: 120, agentAssignDelayMs: 2000 });
-    assert.equal((await formToken(sim)).body.expires_in, 120);
-    await ctl.reset();
-    assert.equal((await formToken(sim)).body.expires_in, 1, 'reset restores the start config');
+    assert.deepEqual(await fx.ctl.config({ tokenLifetimeSeconds: 120 }), { tokenLifetimeSeconds: 120, agentAssignDelayMs: 2000 });
+    assert.equal((await formToken(fx.sim)).body.expires_in, 120);
+    await fx.ctl.reset();
+    assert.equal((await formToken(fx.sim)).body.expires_in, 1, 'reset restores the start config');
   });
 });
 
 describe('configured client credentials', () => {
-  let sim: RunningSimulator;
-  before(async () => {
-    sim = await startSimulator({ clientId: 'handoff', clientSecret: 's3cret' });
-  });
-  after(() => sim.close());
+  const fx = withSimulator({ clientId: 'handoff', clientSecret: 's3cret' }, { reset: false });
 
   it('accepts only the configured client, in the form or as HTTP Basic', async () => {
-    const wrong = await formToken(sim, '/api/v2/oauth/token', { client_id: 'handoff', client_secret: 'nope' });
+    const wrong = await formToken(fx.sim, '/api/v2/oauth/token', { client_id: 'handoff', client_secret: 'nope' });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body.error, 'invalid_client');
-    assert.equal((await formToken(sim, '/api/v2/oauth/token', { client_id: 'handoff', client_secret: 's3cret' })).status, 200);
-    const basic = await call(sim, 'POST', '/oauth/token', {
+    assert.equal((await formToken(fx.sim, '/api/v2/oauth/token', { client_id: 'handoff', client_secret: 's3cret' })).status, 200);
+    const basic = await call(fx.sim, 'POST', '/oauth/token', {
       body: 'grant_type=client_credentials',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from('handoff:s3cret').toString('base64')}` },
     });

@@ -5,31 +5,19 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
-import { startSimulator, type RunningSimulator } from '../../src/sim';
+import { describe, it } from 'node:test';
 import { SimControl } from '../../src/sim/control-client';
-import { call, IDS, seed000Transfer, token } from './sim-helpers';
+import { call, IDS, seed000Transfer, withSimulator } from '../helpers/sim';
 
-let sim: RunningSimulator;
-let ctl: SimControl;
-let bearer: string;
-
-before(async () => {
-  sim = await startSimulator({ agentAssignDelayMs: 60_000 });
-  ctl = new SimControl(`${sim.url}/`);
-});
-after(() => sim.close());
-beforeEach(async () => {
-  await ctl.reset();
-  bearer = await token(sim);
-});
+/** Reset before each test, with a fresh token; the control client is given a base URL with a trailing slash. */
+const fx = withSimulator({ agentAssignDelayMs: 60_000 }, { token: 'each', controlUrl: (url) => `${url}/` });
 
 describe('journal', () => {
   it('records every API request with its outcome, never the control API', async () => {
-    await call(sim, 'GET', `/api/v2/interactions/${IDS.interaction}`, { token: bearer, headers: { 'X-Correlation-Id': 'c-1' } });
-    await call(sim, 'POST', '/api/v2/interactions/hold', { token: bearer, headers: { 'Idempotency-Key': 'k-1' }, body: { interactionId: IDS.interaction } });
-    await ctl.state();
-    const { entries } = await ctl.journal();
+    await call(fx.sim, 'GET', `/api/v2/interactions/${IDS.interaction}`, { token: fx.bearer, headers: { 'X-Correlation-Id': 'c-1' } });
+    await call(fx.sim, 'POST', '/api/v2/interactions/hold', { token: fx.bearer, headers: { 'Idempotency-Key': 'k-1' }, body: { interactionId: IDS.interaction } });
+    await fx.ctl.state();
+    const { entries } = await fx.ctl.journal();
     assert.equal(entries.length, 3, 'token, get, hold');
     const [tok, get, hold] = entries;
     assert.equal(tok?.path, '/api/v2/oauth/token');
@@ -45,24 +33,24 @@ describe('journal', () => {
   });
 
   it('filters by path (exact or prefix*) and method', async () => {
-    await call(sim, 'GET', `/api/v2/routing/queues/${IDS.queue}`, { token: bearer });
-    await call(sim, 'GET', `/api/v2/routing/queues/${IDS.queue}/agents`, { token: bearer });
-    await call(sim, 'POST', '/api/v2/interactions/hold', { token: bearer, body: { interactionId: IDS.interaction } });
-    assert.equal((await ctl.journal({ path: `/api/v2/routing/queues/${IDS.queue}` })).entries.length, 1);
-    assert.equal((await ctl.journal({ path: '/api/v2/routing/*' })).entries.length, 2);
-    assert.equal((await ctl.journal({ method: 'post' })).entries.length, 2, 'token + hold');
-    assert.equal((await ctl.journal({ path: '/api/v2/*', method: 'GET' })).entries.length, 2);
+    await call(fx.sim, 'GET', `/api/v2/routing/queues/${IDS.queue}`, { token: fx.bearer });
+    await call(fx.sim, 'GET', `/api/v2/routing/queues/${IDS.queue}/agents`, { token: fx.bearer });
+    await call(fx.sim, 'POST', '/api/v2/interactions/hold', { token: fx.bearer, body: { interactionId: IDS.interaction } });
+    assert.equal((await fx.ctl.journal({ path: `/api/v2/routing/queues/${IDS.queue}` })).entries.length, 1);
+    assert.equal((await fx.ctl.journal({ path: '/api/v2/routing/*' })).entries.length, 2);
+    assert.equal((await fx.ctl.journal({ method: 'post' })).entries.length, 2, 'token + hold');
+    assert.equal((await fx.ctl.journal({ path: '/api/v2/*', method: 'GET' })).entries.length, 2);
   });
 });
 
 describe('state', () => {
   it('shows interactions with transfers, holds, messages and context; queues; guests', async () => {
-    const { interactionId, conversationId } = await ctl.createInteraction({ historyMessages: 4, attributes: { bot_confidence_score: 0.1 } });
-    await call(sim, 'PATCH', `/api/v2/interactions/${interactionId}/context`, { token: bearer, body: { attributes: { handoff_reason: 'x' } } });
-    await call(sim, 'POST', '/api/v2/interactions/transfers', { token: bearer, body: seed000Transfer(interactionId) });
-    await call(sim, 'POST', '/api/v2/interactions/hold', { token: bearer, body: { interactionId, holdType: 'customer', holdReason: 'r' } });
-    await call(sim, 'POST', '/api/v2/conversations/messages', { token: bearer, body: { conversationId, body: 'wait', contentType: 'text/plain' } });
-    const state = await ctl.state();
+    const { interactionId, conversationId } = await fx.ctl.createInteraction({ historyMessages: 4, attributes: { bot_confidence_score: 0.1 } });
+    await call(fx.sim, 'PATCH', `/api/v2/interactions/${interactionId}/context`, { token: fx.bearer, body: { attributes: { handoff_reason: 'x' } } });
+    await call(fx.sim, 'POST', '/api/v2/interactions/transfers', { token: fx.bearer, body: seed000Transfer(interactionId) });
+    await call(fx.sim, 'POST', '/api/v2/interactions/hold', { token: fx.bearer, body: { interactionId, holdType: 'customer', holdReason: 'r' } });
+    await call(fx.sim, 'POST', '/api/v2/conversations/messages', { token: fx.bearer, body: { conversationId, body: 'wait', contentType: 'text/plain' } });
+    const state = await fx.ctl.state();
     const i = state.interactions[interactionId];
     assert.ok(i);
     assert.deepEqual(
@@ -88,11 +76,11 @@ describe('state', () => {
   });
 
   it('refuses duplicate ids on createInteraction with 409', async () => {
-    await assert.rejects(ctl.createInteraction({ interactionId: IDS.interaction }), /409.*already exists/);
-    await assert.rejects(ctl.createInteraction({ conversationId: IDS.conversation }), /409/);
-    const custom = await ctl.createInteraction({ interactionId: 'int-1', conversationId: 'conv-1', type: 'voice', state: 'awaiting_response', historyMessages: 0 });
+    await assert.rejects(fx.ctl.createInteraction({ interactionId: IDS.interaction }), /409.*already exists/);
+    await assert.rejects(fx.ctl.createInteraction({ conversationId: IDS.conversation }), /409/);
+    const custom = await fx.ctl.createInteraction({ interactionId: 'int-1', conversationId: 'conv-1', type: 'voice', state: 'awaiting_response', historyMessages: 0 });
     assert.deepEqual(custom, { interactionId: 'int-1', conversationId: 'conv-1' });
-    const i = (await ctl.state()).interactions['int-1'];
+    const i = (await fx.ctl.state()).interactions['int-1'];
     assert.equal(i?.type, 'voice');
     assert.equal(i?.state, 'awaiting_response');
     assert.equal(i?.historyCount, 0);
@@ -101,16 +89,16 @@ describe('state', () => {
 
 describe('reset and queues', () => {
   it('restores the fixtures and forgets faults, limits and latency', async () => {
-    await ctl.createInteraction({ interactionId: 'temp' });
-    await call(sim, 'POST', '/api/v2/interactions/transfers', { token: bearer, body: seed000Transfer(IDS.interaction) });
-    await ctl.setQueue({ queueId: IDS.queue, status: 'paused', agentsAvailable: 0 });
-    await ctl.setQueue({ queueId: 'queue-new', name: 'New' });
-    await ctl.addFault({ path: '/api/v2/*', status: 500, times: 0 });
-    await ctl.setRateLimit({ requestsPerSecond: 1, burst: 1 });
-    await ctl.setLatency({ ms: 500 });
-    await ctl.reset();
+    await fx.ctl.createInteraction({ interactionId: 'temp' });
+    await call(fx.sim, 'POST', '/api/v2/interactions/transfers', { token: fx.bearer, body: seed000Transfer(IDS.interaction) });
+    await fx.ctl.setQueue({ queueId: IDS.queue, status: 'paused', agentsAvailable: 0 });
+    await fx.ctl.setQueue({ queueId: 'queue-new', name: 'New' });
+    await fx.ctl.addFault({ path: '/api/v2/*', status: 500, times: 0 });
+    await fx.ctl.setRateLimit({ requestsPerSecond: 1, burst: 1 });
+    await fx.ctl.setLatency({ ms: 500 });
+    await fx.ctl.reset();
 
-    const state = await ctl.state();
+    const state = await fx.ctl.state();
     assert.deepEqual(Object.keys(state.interactions), [IDS.interaction]);
     assert.equal(state.interactions[IDS.interaction]?.state, 'bot_active');
     assert.equal(state.interactions[IDS.interaction]?.transfers.length, 0);
@@ -122,38 +110,38 @@ describe('reset and queues', () => {
         [IDS.seed002Queue, 'active', 1, 2],
       ],
     );
-    assert.deepEqual(await ctl.faults(), []);
-    assert.deepEqual((await ctl.journal()).entries, []);
-    for (let n = 0; n < 3; n += 1) assert.equal((await call(sim, 'GET', `/api/v2/interactions/${IDS.interaction}`, { token: bearer })).status, 200, 'token survives reset');
-    assert.ok((await ctl.journal()).entries.every((e) => e.durationMs < 250), 'no latency');
+    assert.deepEqual(await fx.ctl.faults(), []);
+    assert.deepEqual((await fx.ctl.journal()).entries, []);
+    for (let n = 0; n < 3; n += 1) assert.equal((await call(fx.sim, 'GET', `/api/v2/interactions/${IDS.interaction}`, { token: fx.bearer })).status, 200, 'token survives reset');
+    assert.ok((await fx.ctl.journal()).entries.every((e) => e.durationMs < 250), 'no latency');
   });
 
   it('creates and updates queues, keeping counts consistent', async () => {
-    const created = await ctl.setQueue({ queueId: 'queue-vip', name: 'VIP', agentsAvailable: 2, skillGroupIds: ['skill-vip'] });
+    const created = await fx.ctl.setQueue({ queueId: 'queue-vip', name: 'VIP', agentsAvailable: 2, skillGroupIds: ['skill-vip'] });
     assert.deepEqual(created, { id: 'queue-vip', name: 'VIP', status: 'active', agentsAvailable: 2, agentsTotal: 2, skillGroupIds: ['skill-vip'] });
-    const updated = await ctl.setQueue({ queueId: 'queue-vip', agentsTotal: 6 });
+    const updated = await fx.ctl.setQueue({ queueId: 'queue-vip', agentsTotal: 6 });
     assert.equal(updated.agentsAvailable, 2);
     assert.equal(updated.name, 'VIP');
-    await assert.rejects(ctl.setQueue({ queueId: 'queue-vip', agentsAvailable: 9, agentsTotal: 8 }), /cannot exceed/);
-    const q = await call(sim, 'GET', '/api/v2/routing/queues/queue-vip/agents', { token: bearer });
+    await assert.rejects(fx.ctl.setQueue({ queueId: 'queue-vip', agentsAvailable: 9, agentsTotal: 8 }), /cannot exceed/);
+    const q = await call(fx.sim, 'GET', '/api/v2/routing/queues/queue-vip/agents', { token: fx.bearer });
     assert.equal(q.body.items.length, 6);
-    const grown = await ctl.setQueue({ queueId: 'queue-vip', agentsAvailable: 9 });
+    const grown = await fx.ctl.setQueue({ queueId: 'queue-vip', agentsAvailable: 9 });
     assert.equal(grown.agentsTotal, 9, 'more available agents than the total grows the total');
   });
 });
 
 describe('SimControl', () => {
   it('throws an Error naming the call and the reason on a non-2xx', async () => {
-    await assert.rejects(ctl.setLatency({ ms: -1 }), (err: Error) => /POST \/_sim\/latency failed with 400/.test(err.message));
-    await assert.rejects(ctl.updateInteraction('nope', { state: 'x' }), /404.*not found/);
+    await assert.rejects(fx.ctl.setLatency({ ms: -1 }), (err: Error) => /POST \/_sim\/latency failed with 400/.test(err.message));
+    await assert.rejects(fx.ctl.updateInteraction('nope', { state: 'x' }), /404.*not found/);
     await assert.rejects(new SimControl('http://127.0.0.1:1').state(), TypeError);
   });
 
   it('reports unknown control routes as 404', async () => {
-    const res = await fetch(`${sim.url}/_sim/nothing`, { method: 'POST' });
+    const res = await fetch(`${fx.sim.url}/_sim/nothing`, { method: 'POST' });
     assert.equal(res.status, 404);
     await res.arrayBuffer();
-    assert.deepEqual((await ctl.journal()).entries.map((e) => e.path), ['/api/v2/oauth/token'], 'control calls are not journaled');
+    assert.deepEqual((await fx.ctl.journal()).entries.map((e) => e.path), ['/api/v2/oauth/token'], 'control calls are not journaled');
   });
 });
 
@@ -163,6 +151,7 @@ describe('close', () => {
     const script = `
       const { startSimulator } = require('./src/sim');
       const { WebSocket } = require('ws');
+      const { setTimeout: sleep } = require('node:timers/promises');
       (async () => {
         const sim = await startSimulator({ agentAssignDelayMs: 30000 });
         const form = 'grant_type=client_credentials&client_id=a&client_secret=b';
@@ -175,7 +164,7 @@ describe('close', () => {
         // A request still waiting out its latency when close() comes.
         await (await fetch(sim.url + '/_sim/latency', { method: 'POST', headers: h, body: '{"ms":20000}' })).text();
         fetch(sim.url + '/api/v2/routing/queues/queue-tech-support-01', { headers: h }).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
         await sim.close();
         process.stdout.write('closed');
       })();

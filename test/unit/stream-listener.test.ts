@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { createLogger, type Logger } from '../../src/log';
 import { createStarterMetrics } from '../../src/starter/metrics';
 import { StreamListener, type StreamListenerOptions } from '../../src/starter/stream';
+import { untilWith } from '../helpers/until';
 
 interface LogLine {
   level: string;
@@ -83,13 +84,8 @@ class FakeStream {
   }
 }
 
-async function until(what: string, pred: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** The listener's state changes within milliseconds: look every 10 ms, give up after 5 s. */
+const until = untilWith({ timeoutMs: 5_000, everyMs: 10 });
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {

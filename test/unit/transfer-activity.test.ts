@@ -5,29 +5,26 @@
  * goes with its own skill group (HANDOFF_DEFAULT_SKILL_GROUP_ID).
  */
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createTransferActivities, type TransferToQueueInput, type TransferToQueueResult } from '../../activities/transfer';
 import { DEFAULT_SETTINGS, type HandoffSettings } from '../../activities/deps';
 import { CxoneClient } from '../../src/cxone/client';
 import { silentLogger } from '../../src/log';
-import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
 import { seedApi } from '../../src/cxone/profiles/seed';
+import { withSimulator } from '../helpers/sim';
 
-let sim: RunningSimulator;
-let control: SimControl;
 let client: CxoneClient;
-
-before(async () => {
-  sim = await startSimulator({ port: 0 });
-  control = new SimControl(sim.url);
-  client = new CxoneClient({ baseUrl: sim.url, clientId: 'transfer-tests', clientSecret: 'simulator-accepts-any-secret' });
-});
-after(async () => {
-  await client.close();
-  await sim.close();
-});
-beforeEach(() => control.reset());
+/** Reset to its fixtures before each test; one client for the file. */
+const fx = withSimulator(
+  { port: 0 },
+  {
+    onStart: ({ sim }) => {
+      client = new CxoneClient({ baseUrl: sim.url, clientId: 'transfer-tests', clientSecret: 'simulator-accepts-any-secret' });
+    },
+    beforeClose: () => client.close(),
+  },
+);
 
 const BILLING_QUEUE = 'a1b2c3d4-5678-90ab-cdef-123456789012'; // serves skill-group-billing only
 
@@ -47,7 +44,7 @@ function transfer(settings: HandoffSettings, input: Partial<TransferToQueueInput
 }
 
 async function transfersOf(interactionId: string) {
-  return (await control.state()).interactions[interactionId]?.transfers ?? [];
+  return (await fx.ctl.state()).interactions[interactionId]?.transfers ?? [];
 }
 
 for (const transferForm of ['transfers', 'interaction'] as const) {
@@ -55,7 +52,7 @@ for (const transferForm of ['transfers', 'interaction'] as const) {
     const settings: HandoffSettings = { ...DEFAULT_SETTINGS, transferForm };
 
     it('no skill group given: none is sent, and the queue takes the guest', async () => {
-      const { interactionId } = await control.createInteraction({ historyMessages: 1 });
+      const { interactionId } = await fx.ctl.createInteraction({ historyMessages: 1 });
       const r = await transfer(settings, { interactionId });
       assert.equal(r.queueId, BILLING_QUEUE);
       const [rec] = await transfersOf(interactionId);
@@ -65,7 +62,7 @@ for (const transferForm of ['transfers', 'interaction'] as const) {
     });
 
     it('a skill group given is sent', async () => {
-      const { interactionId } = await control.createInteraction({ historyMessages: 1 });
+      const { interactionId } = await fx.ctl.createInteraction({ historyMessages: 1 });
       await transfer(settings, { interactionId, skillGroupId: 'skill-group-billing' });
       const [rec] = await transfersOf(interactionId);
       if (transferForm === 'transfers') assert.equal(rec?.skillGroupId, 'skill-group-billing');
@@ -73,7 +70,7 @@ for (const transferForm of ['transfers', 'interaction'] as const) {
     });
 
     it('the general queue (403 fallback) goes with its own skill group, whatever the target had', async () => {
-      const { interactionId } = await control.createInteraction({ historyMessages: 1 });
+      const { interactionId } = await fx.ctl.createInteraction({ historyMessages: 1 });
       const r = await transfer(settings, { interactionId, queueId: null, skillGroupId: 'skill-group-billing' });
       assert.equal(r.queueId, 'queue-general');
       const [rec] = await transfersOf(interactionId);

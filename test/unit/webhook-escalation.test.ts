@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseEscalation, validateTransferContext } from '../../src/starter/escalation';
+import { cognigyBody } from '../helpers/escalation-bodies';
 
 const THRESHOLD = { intentThreshold: 0.75 };
 
@@ -22,18 +23,6 @@ function seed000(overrides: Record<string, unknown> = {}) {
     ],
     guestMetadata: { sessionId: 'sess-123', language: 'en-US', tier: 'premium' },
     ...overrides,
-  };
-}
-
-function cognigy(overrides: Record<string, unknown> = {}) {
-  return {
-    transferContext: {
-      interactionId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
-      queueId: 'a1b2c3d4-5678-90ab-cdef-123456789012',
-      participant: { name: 'John Doe', phoneNumber: '+15551234567' },
-      customAttributes: { intent: 'billing_inquiry', confidence: 0.95 },
-      ...overrides,
-    },
   };
 }
 
@@ -107,7 +96,7 @@ describe('seed-000 escalation', () => {
 
 describe('Cognigy transferContext', () => {
   it("seed 002's sample is valid and maps to a voice handoff", () => {
-    const parsed = parseEscalation(cognigy({ skillGroupId: 'skill-group-advanced-troubleshooting', flowVersionId: '3f2b8c1e-9d4a-4e6b-8a7c-1b2c3d4e5f60' }), THRESHOLD);
+    const parsed = parseEscalation(cognigyBody({ skillGroupId: 'skill-group-advanced-troubleshooting', flowVersionId: '3f2b8c1e-9d4a-4e6b-8a7c-1b2c3d4e5f60' }), THRESHOLD);
     assert.deepEqual(parsed, {
       kind: 'valid',
       source: 'cognigy',
@@ -123,17 +112,17 @@ describe('Cognigy transferContext', () => {
   });
 
   it('keeps a given conversation id; a confidence that is not a score gives no trigger score; no threshold applies', () => {
-    const parsed = parseEscalation(cognigy({ conversationId: 'conv-1', customAttributes: { confidence: 'high' } }), THRESHOLD);
+    const parsed = parseEscalation(cognigyBody({ conversationId: 'conv-1', customAttributes: { confidence: 'high' } }), THRESHOLD);
     assert.ok(parsed.kind === 'valid');
     assert.equal(parsed.input.conversationId, 'conv-1');
     assert.deepEqual(parsed.input.trigger, { kind: 'intent' });
-    const low = parseEscalation(cognigy({ customAttributes: { confidence: 0.2 } }), THRESHOLD);
+    const low = parseEscalation(cognigyBody({ customAttributes: { confidence: 0.2 } }), THRESHOLD);
     assert.ok(low.kind === 'valid');
     assert.deepEqual(low.input.trigger, { kind: 'intent', score: 0.2 });
   });
 
   it('the validated participant wins over same-named custom attributes', () => {
-    const parsed = parseEscalation(cognigy({ customAttributes: { name: 'spoofed', phoneNumber: '+10000000000' } }), THRESHOLD);
+    const parsed = parseEscalation(cognigyBody({ customAttributes: { name: 'spoofed', phoneNumber: '+10000000000' } }), THRESHOLD);
     assert.ok(parsed.kind === 'valid');
     assert.equal(parsed.input.guest.name, 'John Doe');
     assert.equal(parsed.input.guest.phoneNumber, '+15551234567');
@@ -213,8 +202,8 @@ describe('the door bounds every id and free-text field (accepted, then killed)',
     assert.match(messagesOf(seed000({ queueId: long })), /queueId/);
     assert.match(messagesOf(seed000({ queueId: long })), /200/);
     assert.doesNotMatch(messagesOf(seed000({ queueId: long })), /QQQQ/);
-    assert.deepEqual(invalidPaths(cognigy({ queueId: long })), ['transferContext.queueId']);
-    assert.doesNotMatch(messagesOf(cognigy({ queueId: long })), /QQQQ/);
+    assert.deepEqual(invalidPaths(cognigyBody({ queueId: long })), ['transferContext.queueId']);
+    assert.doesNotMatch(messagesOf(cognigyBody({ queueId: long })), /QQQQ/);
   });
 
   it('every id is at most 200 characters: 200 accepted, 201 refused, under the name the caller sent', () => {
@@ -223,8 +212,8 @@ describe('the door bounds every id and free-text field (accepted, then killed)',
       assert.deepEqual(invalidPaths(seed000({ [field]: 'a'.repeat(201) })), [field]);
     }
     for (const field of ['interactionId', 'conversationId', 'queueId', 'skillGroupId']) {
-      assert.equal(parseEscalation(cognigy({ [field]: 'a'.repeat(200) }), THRESHOLD).kind, 'valid', field);
-      assert.deepEqual(invalidPaths(cognigy({ [field]: 'a'.repeat(201) })), [`transferContext.${field}`]);
+      assert.equal(parseEscalation(cognigyBody({ [field]: 'a'.repeat(200) }), THRESHOLD).kind, 'valid', field);
+      assert.deepEqual(invalidPaths(cognigyBody({ [field]: 'a'.repeat(201) })), [`transferContext.${field}`]);
     }
   });
 
@@ -234,12 +223,12 @@ describe('the door bounds every id and free-text field (accepted, then killed)',
     assert.deepEqual(invalidPaths(seed000({ guestMetadata: { notes: 'n'.repeat(17 * 1024) } })), ['guestMetadata']);
     assert.doesNotMatch(messagesOf(seed000({ guestMetadata: { notes: 'n'.repeat(17 * 1024) } })), /nnnn/);
     assert.equal(parseEscalation(seed000({ guestMetadata: { notes: 'n'.repeat(15 * 1024) } }), THRESHOLD).kind, 'valid');
-    assert.deepEqual(invalidPaths(cognigy({ customAttributes: manyKeys })), ['transferContext.customAttributes']);
-    assert.deepEqual(invalidPaths(cognigy({ customAttributes: { notes: 'n'.repeat(17 * 1024) } })), ['transferContext.customAttributes']);
-    assert.deepEqual(invalidPaths(cognigy({ participant: { name: 'N'.repeat(201), phoneNumber: '+15551234567' } })), ['transferContext.participant.name']);
+    assert.deepEqual(invalidPaths(cognigyBody({ customAttributes: manyKeys })), ['transferContext.customAttributes']);
+    assert.deepEqual(invalidPaths(cognigyBody({ customAttributes: { notes: 'n'.repeat(17 * 1024) } })), ['transferContext.customAttributes']);
+    assert.deepEqual(invalidPaths(cognigyBody({ participant: { name: 'N'.repeat(201), phoneNumber: '+15551234567' } })), ['transferContext.participant.name']);
     // The two keys the agent sees as such are strings when present (as BotHandoffInput types them).
     assert.deepEqual(invalidPaths(seed000({ guestMetadata: { sessionId: 42, language: 'l'.repeat(36) } })), ['guestMetadata.sessionId', 'guestMetadata.language']);
-    assert.deepEqual(invalidPaths(cognigy({ customAttributes: { sessionId: 42 } })), ['transferContext.customAttributes.sessionId']);
+    assert.deepEqual(invalidPaths(cognigyBody({ customAttributes: { sessionId: 42 } })), ['transferContext.customAttributes.sessionId']);
   });
 
   it('the history is bounded: entries, each field, and its total size', () => {
@@ -287,7 +276,7 @@ describe('ids have an alphabet (ids that walk the API)', () => {
         assert.ok(parsed.kind === 'invalid');
         assert.deepEqual(parsed.issues.map((i) => i.path), [field], `${field} ${JSON.stringify(id)}`);
         assert.match(parsed.issues[0]!.message, /letters, digits/);
-        const cog = parseEscalation(cognigy({ [field]: id }), THRESHOLD);
+        const cog = parseEscalation(cognigyBody({ [field]: id }), THRESHOLD);
         assert.ok(cog.kind === 'invalid', `cognigy ${field} ${JSON.stringify(id)}`);
         assert.deepEqual(cog.issues.map((i) => i.path), [`transferContext.${field}`], `cognigy ${field} ${JSON.stringify(id)}`);
       }
@@ -298,7 +287,7 @@ describe('ids have an alphabet (ids that walk the API)', () => {
     for (const field of ['interactionId', 'conversationId', 'queueId', 'skillGroupId']) {
       for (const id of REAL) {
         assert.equal(parseEscalation(seed000({ [field]: id }), THRESHOLD).kind, 'valid', `${field} ${id}`);
-        assert.equal(parseEscalation(cognigy({ [field]: id }), THRESHOLD).kind, 'valid', `cognigy ${field} ${id}`);
+        assert.equal(parseEscalation(cognigyBody({ [field]: id }), THRESHOLD).kind, 'valid', `cognigy ${field} ${id}`);
       }
     }
   });

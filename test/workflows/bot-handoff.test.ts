@@ -6,11 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { SimInteractionState } from '../../src/sim';
 import { escalateSignal, FallbackActionKey, HandoffOutcomeKey, InteractionIdKey, QueueIdKey, statusQuery, type BotHandoffResult } from '../../workflows/definitions';
 import { FALLBACK_MESSAGES, FallbackAction, HOLD_MESSAGE, type FallbackActionName } from '../../workflows/fallback';
 import { handoffInput, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { untilStep } from '../helpers/handoff-wait';
+import { holdsWithin, until } from '../helpers/until';
 
 const TRANSFERS = '/api/v2/interactions/transfers';
 
@@ -261,11 +264,7 @@ describe('botHandoff', () => {
       // refusing context writes, so the compensation (mark the context failed) cannot run.
       await stack.control.addFault({ method: 'POST', path: TRANSFERS, status: 400, delayMs: 2000 });
       const handle = await stack.start(handoffInput(interactionId, conversationId));
-      for (let i = 0; i < 50; i += 1) {
-        const { entries } = await stack.control.journal({ method: 'PATCH', path: contextPath });
-        if (entries.some((e) => e.status === 200)) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await until('the context update to succeed', async () => (await stack.control.journal({ method: 'PATCH', path: contextPath })).entries.some((e) => e.status === 200), 2_500);
       await stack.control.addFault({ method: 'PATCH', path: contextPath, status: 403, times: 0 });
       const result = (await handle.result()) as BotHandoffResult;
       await stack.control.clearFaults();
@@ -288,12 +287,14 @@ describe('botHandoff', () => {
       await stack.control.addFault({ method: 'POST', path: TRANSFERS, status: 429, retryAfterSeconds: 2, times: 2 });
       const handle = await stack.start(handoffInput(interactionId, conversationId));
       // While it waits, the status query says why.
-      let sawWait = false;
-      for (let i = 0; i < 40 && !sawWait; i += 1) {
-        const s = await handle.query(statusQuery);
-        sawWait = s.step === 'transferring' && /429/.test(s.lastError ?? '');
-        if (!sawWait) await new Promise((r) => setTimeout(r, 100));
-      }
+      const sawWait = await holdsWithin(
+        async () => {
+          const s = await handle.query(statusQuery);
+          return s.step === 'transferring' && /429/.test(s.lastError ?? '');
+        },
+        4_000,
+        100,
+      );
       assert.ok(sawWait, 'status query reports the 429 wait');
       const result = (await handle.result()) as BotHandoffResult;
       assert.equal(result.outcome, 'transferred');
@@ -371,7 +372,7 @@ describe('botHandoff', () => {
     const { interactionId, conversationId } = await newInteraction();
     await stack.control.addFault({ method: 'POST', path: '/api/v2/conversations/messages', delayMs: 3000 });
     const handle = await stack.start(handoffInput(interactionId, conversationId));
-    for (let i = 0; i < 100 && (await handle.query(statusQuery)).step !== 'notifying'; i += 1) await new Promise((r) => setTimeout(r, 50));
+    await untilStep(handle, 'notifying', 5_000);
     await handle.cancel();
     await assert.rejects(handle.result(), (err: Error) => /cancel/i.test(`${err.message} ${String(err.cause)}`));
     const state = await interactionState(interactionId);
@@ -385,10 +386,8 @@ describe('botHandoff', () => {
     const { interactionId, conversationId } = await newInteraction();
     await stack.control.addFault({ method: 'POST', path: '/api/v2/interactions/hold', delayMs: 1500 });
     const handle = await stack.start(handoffInput(interactionId, conversationId));
-    for (let i = 0; i < 100 && (await stack.control.journal({ path: '/api/v2/interactions/transfers' })).entries.every((e) => !e.idempotencyKey?.startsWith(`handoff-${interactionId}:`)); i += 1) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await new Promise((r) => setTimeout(r, 300));
+    await until('the transfer to be sent', async () => (await stack.control.journal({ path: '/api/v2/interactions/transfers' })).entries.some((e) => e.idempotencyKey?.startsWith(`handoff-${interactionId}:`)), 2_000, 20);
+    await sleep(300);
     await handle.cancel();
     await assert.rejects(handle.result(), (err: Error) => /cancel/i.test(`${err.message} ${String(err.cause)}`));
     const state = await interactionState(interactionId);

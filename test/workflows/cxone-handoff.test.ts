@@ -16,6 +16,7 @@ import { handoffWorkflowId, statusQuery } from '../../workflows/definitions';
 import { HOLD_MESSAGE } from '../../workflows/fallback';
 import { cxoneInput, FIXTURE_CONTACT, NIGHT_SKILL, startCxoneStack, TECH_SKILL, type CxoneStack } from '../helpers/cxone-stack';
 import { maybeRecordHistory } from '../helpers/handoff-env';
+import { untilStep } from '../helpers/handoff-wait';
 
 let stack: CxoneStack;
 
@@ -48,16 +49,6 @@ async function newContact() {
 
 function ivr(webhookUrl: string, body: unknown): Promise<Response> {
   return fetch(`${webhookUrl}/v1/ivr/handoff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-}
-
-async function untilWaiting(contactNumber: string): Promise<void> {
-  const handle = stack.env.client.workflow.getHandle(handoffWorkflowId(contactNumber));
-  for (let i = 0; i < 200; i += 1) {
-    const step = await handle.query(statusQuery).then((s) => s.step, () => undefined);
-    if (step === 'waiting_for_agent') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail('the handoff never started waiting for an agent');
 }
 
 describe('profile cxone: a Studio escalation', () => {
@@ -176,7 +167,7 @@ describe('profile cxone: a Studio escalation', () => {
   it('the customer leaves while waiting: the event hub says so, the handoff ends abandoned', async () => {
     const contactNumber = await newContact();
     await stack.start(cxoneInput(contactNumber, NIGHT_SKILL, { maxQueueWaitSeconds: 300 }));
-    await untilWaiting(contactNumber);
+    await untilStep(stack.env.client.workflow.getHandle(handoffWorkflowId(contactNumber)), 'waiting_for_agent');
     await stack.control.closeContact(contactNumber);
     const result = await stack.result(contactNumber);
     assert.equal(result.outcome, 'abandoned');

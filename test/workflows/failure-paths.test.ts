@@ -6,12 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { buildTimeline } from '../../src/diagnostics/handoff-timeline';
 import { explainHandoff } from '../../src/diagnostics/handoff-report';
-import { agentJoinedSignal, HandoffNeedsAttentionKey, interactionEndedSignal, statusQuery, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
+import { agentJoinedSignal, HandoffNeedsAttentionKey, interactionEndedSignal, statusQuery, type BotHandoffResult } from '../../workflows/definitions';
 import { FALLBACK_MESSAGES, FallbackAction, HOLD_MESSAGE } from '../../workflows/fallback';
 import { handoffInput, interactionState as stateOf, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { untilStep, waitingInput } from '../helpers/handoff-wait';
 import { until } from '../helpers/until';
 
 const RELEASE = '/api/v2/interactions/hold/release';
@@ -32,13 +34,6 @@ beforeEach(async () => {
 
 const interactionState = (id: string) => stateOf(stack, id);
 
-
-function waiting(interactionId: string, conversationId: string, options: BotHandoffInput['options'] = {}): BotHandoffInput {
-  return handoffInput(interactionId, conversationId, { options: { maxQueueWaitSeconds: 600, holdUpdateIntervalSeconds: 60, ...options } });
-}
-
-const stepIs = (handle: WorkflowHandle, step: string) => async () => (await handle.query(statusQuery)).step === step;
-
 async function historyTimers(handle: WorkflowHandle): Promise<string[]> {
   const events = (await handle.fetchHistory()).events ?? [];
   return events.filter((e) => e.timerStartedEventAttributes).map((e) => Buffer.from(e.userMetadata?.summary?.data ?? new Uint8Array()).toString());
@@ -52,7 +47,7 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
   it('1. a 429 on the hold release after a queue timeout is waited out: the callback runs and the hold ends released', async () => {
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     await stack.control.addFault({ method: 'POST', path: RELEASE, status: 429, retryAfterSeconds: 1, times: 2 });
-    const { result, handle } = await stack.run(waiting(interactionId, conversationId, { maxQueueWaitSeconds: 4, holdUpdateIntervalSeconds: 2 }));
+    const { result, handle } = await stack.run(waitingInput(interactionId, conversationId, { maxQueueWaitSeconds: 4, holdUpdateIntervalSeconds: 2 }));
     assert.equal(result.outcome, 'fallback');
     assert.equal(result.fallbackAction, FallbackAction.CallbackRequest);
     assert.deepEqual(result.compensations, [
@@ -74,8 +69,8 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
 
   it('3. an operator cancelling while the guest-left compensation runs: the release still happens, the context ends abandoned', async () => {
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
-    const handle = await stack.start(waiting(interactionId, conversationId));
-    await until('the handoff to wait', stepIs(handle, 'waiting_for_agent'));
+    const handle = await stack.start(waitingInput(interactionId, conversationId));
+    await untilStep(handle, 'waiting_for_agent');
     // CXone answers the release 503 twice: the compensation is retrying when the cancellation arrives.
     await stack.control.addFault({ method: 'POST', path: RELEASE, status: 503, times: 2 });
     await handle.signal(interactionEndedSignal, { interactionId, at: new Date().toISOString(), reason: 'guest closed the chat' });
@@ -96,7 +91,7 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
   it('4. 403 → general queue → nobody comes: the queue wait timeout is the failure reported and explained', async () => {
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     await stack.control.addFault({ method: 'POST', path: TRANSFERS, status: 403, times: 1 });
-    const { result, handle } = await stack.run(waiting(interactionId, conversationId, { maxQueueWaitSeconds: 2, holdUpdateIntervalSeconds: 1 }));
+    const { result, handle } = await stack.run(waitingInput(interactionId, conversationId, { maxQueueWaitSeconds: 2, holdUpdateIntervalSeconds: 1 }));
     assert.equal(result.outcome, 'fallback');
     assert.equal(result.fallbackAction, FallbackAction.CallbackRequest);
     assert.equal(result.queueId, 'queue-general');
@@ -115,8 +110,8 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     await stack.control.addFault({ method: 'POST', path: TRANSFERS, delayMs: 1500 });
     const handle = await stack.start(handoffInput(interactionId, conversationId));
-    await until('the transfer to be in flight', stepIs(handle, 'transferring'));
-    await new Promise((r) => setTimeout(r, 300));
+    await untilStep(handle, 'transferring');
+    await sleep(300);
     await handle.cancel();
     await assert.rejects(handle.result(), (err: Error) => /cancel/i.test(`${err.message} ${String(err.cause)}`));
     const status = await handle.query(statusQuery);
@@ -131,8 +126,8 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
 
   it('6. a cancelled handoff whose release meets a ~45 s CXone outage: the release outlasts it and the hold ends released', async () => {
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
-    const handle = await stack.start(waiting(interactionId, conversationId));
-    await until('the handoff to wait', stepIs(handle, 'waiting_for_agent'));
+    const handle = await stack.start(waitingInput(interactionId, conversationId));
+    await untilStep(handle, 'waiting_for_agent');
     await stack.control.addFault({ method: 'POST', path: RELEASE, status: 503, times: 0 });
     const outageStart = Date.now();
     await handle.cancel();
@@ -156,7 +151,7 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     // Every queue check of the hold update is rate limited with a long Retry-After.
     await stack.control.addFault({ method: 'GET', path: '/api/v2/routing/queues/{queueId}', status: 429, retryAfterSeconds: 30, times: 0 });
-    const handle = await stack.start(waiting(interactionId, conversationId, { holdUpdateIntervalSeconds: 1 }));
+    const handle = await stack.start(waitingInput(interactionId, conversationId, { holdUpdateIntervalSeconds: 1 }));
     await until('the hold update to wait out the 429', async () => (await historyTimers(handle)).some((t) => /429 on checkQueue/.test(t)));
     await handle.signal(agentJoinedSignal, { interactionId, at: new Date().toISOString(), agentId: 'agent-42' });
     const result = (await handle.result()) as BotHandoffResult;
@@ -175,7 +170,7 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
   it('a release CXone refuses for good: HandoffNeedsAttention, a counter, the result says so and doctor calls the open hold critical', async () => {
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     await stack.control.addFault({ method: 'POST', path: RELEASE, status: 403, times: 0 });
-    const { result, handle } = await stack.run(waiting(interactionId, conversationId, { maxQueueWaitSeconds: 1, holdUpdateIntervalSeconds: 1 }));
+    const { result, handle } = await stack.run(waitingInput(interactionId, conversationId, { maxQueueWaitSeconds: 1, holdUpdateIntervalSeconds: 1 }));
     await stack.control.clearFaults();
     assert.equal(result.outcome, 'fallback');
     assert.deepEqual(result.needsAttention, ['releaseHold']);
@@ -199,7 +194,7 @@ describe('failure paths: no guest left on hold, every handoff ends in a true sta
   it('a release that keeps failing past the settle deadline is marked for attention too', async () => {
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     await stack.control.addFault({ method: 'POST', path: RELEASE, status: 503, times: 0 });
-    const { result } = await stack.run(waiting(interactionId, conversationId, { maxQueueWaitSeconds: 1, holdUpdateIntervalSeconds: 1, settleDeadlineSeconds: 5 }));
+    const { result } = await stack.run(waitingInput(interactionId, conversationId, { maxQueueWaitSeconds: 1, holdUpdateIntervalSeconds: 1, settleDeadlineSeconds: 5 }));
     await stack.control.clearFaults();
     assert.deepEqual(result.needsAttention, ['releaseHold']);
     assert.ok(result.warnings.some((w) => /compensation releaseHold failed \(still failing after \d+ s of tries\)/.test(w)), result.warnings.join(' | '));

@@ -10,8 +10,9 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { buildTimeline } from '../../src/diagnostics/handoff-timeline';
 import { explainHandoff, findReconciliation, renderHandoffReport } from '../../src/diagnostics/handoff-report';
 import { ensureReconcilerSchedule, reconcileNow } from '../../src/reconcile';
-import { RECONCILER_SCHEDULE_ID, reconcileWorkflowId, statusQuery, type BotHandoffResult } from '../../workflows/definitions';
+import { RECONCILER_SCHEDULE_ID, reconcileWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
 import { handoffInput, interactionState as stateOf, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { untilStep } from '../helpers/handoff-wait';
 import { until } from '../helpers/until';
 
 const RELEASE = '/api/v2/interactions/hold/release';
@@ -43,7 +44,7 @@ describe('the reconciler', () => {
     const a = await stack.control.createInteraction({ historyMessages: 3 });
     terminatedId = a.interactionId;
     terminated = await stack.start(handoffInput(a.interactionId, a.conversationId, { options: { maxQueueWaitSeconds: 600 } }));
-    await until('the handoff to wait', async () => (await terminated.query(statusQuery)).step === 'waiting_for_agent');
+    await untilStep(terminated, 'waiting_for_agent');
     await terminated.terminate('operator pressed terminate');
 
     const b = await stack.control.createInteraction({ historyMessages: 3 });

@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { SimInteractionState } from '../../src/sim';
-import { agentJoinedSignal, statusQuery, type BotHandoffInput, type BotHandoffResult, type WaitResumeState } from '../../workflows/definitions';
+import { agentJoinedSignal, statusQuery, type BotHandoffResult, type WaitResumeState } from '../../workflows/definitions';
 import { FALLBACK_MESSAGES, FallbackAction, HOLD_MESSAGE } from '../../workflows/fallback';
-import { handoffInput, maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { maybeRecordHistory, startHandoffStack, type HandoffStack } from '../helpers/handoff-env';
+import { untilStep, waitingInput } from '../helpers/handoff-wait';
+import { until } from '../helpers/until';
 
 let stack: HandoffStack;
 
@@ -27,21 +28,6 @@ async function interactionState(id: string): Promise<SimInteractionState> {
   assert.ok(it, `simulator has no interaction ${id}`);
   return it;
 }
-
-function waitingInput(interactionId: string, conversationId: string, options: BotHandoffInput['options']): BotHandoffInput {
-  return handoffInput(interactionId, conversationId, { options: { maxQueueWaitSeconds: 600, holdUpdateIntervalSeconds: 60, ...options } });
-}
-
-async function until(what: string, pred: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const isWaiting = (handle: WorkflowHandle) => async () => (await handle.query(statusQuery)).step === 'waiting_for_agent';
 
 describe('waiting for the agent', () => {
   it('the agent joins after 1 s → agent_joined, hold released, wait time measured', async () => {
@@ -67,7 +53,7 @@ describe('waiting for the agent', () => {
     await stack.control.setQueue({ queueId: 'queue-tech-support-01', agentsAvailable: 0 });
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     const handle = await stack.start(waitingInput(interactionId, conversationId, { maxQueueWaitSeconds: 6, holdUpdateIntervalSeconds: 2 }));
-    await until('the handoff to wait', isWaiting(handle));
+    await untilStep(handle, 'waiting_for_agent');
     await until('a hold update', async () => (await handle.query(statusQuery)).holdUpdatesSent >= 1, 10_000);
     const status = await handle.query(statusQuery);
     assert.ok(status.queueWaitMs >= 2000, `status reports the wait: ${status.queueWaitMs}`);
@@ -102,7 +88,7 @@ describe('waiting for the agent', () => {
     await stack.control.setQueue({ queueId: 'queue-tech-support-01', agentsAvailable: 0 });
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     const handle = await stack.start(waitingInput(interactionId, conversationId, {}));
-    await until('the handoff to wait', isWaiting(handle));
+    await untilStep(handle, 'waiting_for_agent');
     await stack.control.leave(interactionId);
     const result = (await handle.result()) as BotHandoffResult;
     assert.equal(result.outcome, 'abandoned');
@@ -123,7 +109,7 @@ describe('waiting for the agent', () => {
     await stack.control.setQueue({ queueId: 'queue-tech-support-01', agentsAvailable: 0 });
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 3 });
     const handle = await stack.start(waitingInput(interactionId, conversationId, {}));
-    await until('the handoff to wait', isWaiting(handle));
+    await untilStep(handle, 'waiting_for_agent');
     const at = new Date().toISOString();
     await handle.signal(agentJoinedSignal, { interactionId, at, agentId: 'agent-7' });
     await handle.signal(agentJoinedSignal, { interactionId, at, agentId: 'agent-8' });
@@ -141,7 +127,7 @@ describe('waiting for the agent', () => {
     const first = await stack.start(waitingInput(interactionId, conversationId, { maxQueueWaitSeconds: 120, holdUpdateIntervalSeconds: 1, continueAsNewAfterEvents: 60 }));
     const latest = stack.env.client.workflow.getHandle(first.workflowId);
     await until('a continue-as-new', async () => (await latest.describe()).runId !== first.firstExecutionRunId, 60_000);
-    await until('the new run to wait', isWaiting(latest));
+    await untilStep(latest, 'waiting_for_agent');
     const carried = (await latest.query(statusQuery)).holdUpdatesSent;
     assert.ok(carried >= 1, 'the update count carried over');
     await stack.control.setQueue({ queueId: 'queue-tech-support-01', agentsAvailable: 2 });
@@ -179,7 +165,7 @@ describe('waiting for the agent', () => {
       duplicateEscalations: 0,
     };
     const handle = await stack.start({ ...waitingInput(interactionId, conversationId, {}), resume });
-    await until('the handoff to wait', isWaiting(handle));
+    await untilStep(handle, 'waiting_for_agent');
     const status = await handle.query(statusQuery);
     assert.equal(status.holdUpdatesSent, 2);
     assert.equal(status.queueWaitMs, 4000);

@@ -15,46 +15,31 @@ import { DEFAULT_SETTINGS } from '../../activities/deps';
 import { CxoneClient } from '../../src/cxone';
 import { SIMULATOR_ROUTING } from '../../src/handoff-settings';
 import { silentLogger } from '../../src/log';
-import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim';
 import { createHandoffWorker } from '../../src/worker';
 import { handoffWorkflowId, type BotHandoffResult } from '../../workflows/definitions';
 import { handoffInput, workflowBundle } from '../helpers/handoff-env';
+import { withSimulator } from '../helpers/sim';
 import { createTestEnv } from '../helpers/temporal';
+import { until } from '../helpers/until';
 import { seedApi } from '../../src/cxone/profiles/seed';
 
 const root = path.resolve(__dirname, '..', '..');
 const TRANSFERS = '/api/v2/interactions/transfers';
 
 let env: TestWorkflowEnvironment;
-let sim: RunningSimulator;
 let child: ChildProcess | undefined;
-
 before(async () => {
   env = await createTestEnv();
-  sim = await startSimulator({ port: 0, agentAssignDelayMs: 60_000 });
 });
-after(async () => {
-  child?.kill('SIGKILL');
-  await sim?.close();
-  await env?.teardown();
-});
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** The worker process is killed before the simulator closes, the Temporal server after that. */
+const fx = withSimulator({ port: 0, agentAssignDelayMs: 60_000 }, { reset: false, beforeClose: () => child?.kill('SIGKILL') });
+after(async () => env?.teardown());
 
 it('a worker killed during the transfer: the handoff completes on a new worker with exactly one transfer', async () => {
-  const control = new SimControl(sim.url);
   const taskQueue = `crash-${randomUUID()}`;
-  const { interactionId, conversationId } = await control.createInteraction({ historyMessages: 3 });
+  const { interactionId, conversationId } = await fx.ctl.createInteraction({ historyMessages: 3 });
   // The first transfer request is held for 4 s before CXone performs it: long enough to kill the worker mid-call.
-  await control.addFault({ method: 'POST', path: TRANSFERS, delayMs: 4000, times: 1 });
+  await fx.ctl.addFault({ method: 'POST', path: TRANSFERS, delayMs: 4000, times: 1 });
 
   let output = '';
   child = spawn(process.execPath, [path.join(root, 'bin', 'handoff.js'), 'worker'], {
@@ -63,7 +48,7 @@ it('a worker killed during the transfer: the handoff completes on a new worker w
       TEMPORAL_ADDRESS: env.address,
       TEMPORAL_NAMESPACE: 'default',
       HANDOFF_TASK_QUEUE: taskQueue,
-      CXONE_BASE_URL: sim.url,
+      CXONE_BASE_URL: fx.sim.url,
       CXONE_CLIENT_ID: 'crash-test',
       CXONE_CLIENT_SECRET: 'crash-test-secret',
       ...SIMULATOR_ROUTING,
@@ -82,30 +67,25 @@ it('a worker killed during the transfer: the handoff completes on a new worker w
   });
 
   // Wait until the child worker has the transfer activity in flight.
-  await waitFor(
-    'the transfer to be in flight on the first worker',
+  await until(
+    () => `the transfer to be in flight on the first worker\nworker output:\n${output}`,
     async () => {
       const d = await handle.describe();
       const pending = d.raw.pendingActivities?.find((a) => a.activityType?.name === 'transferToQueue');
-      return pending && Number(pending.state) === 2 /* STARTED */ ? true : undefined;
+      return pending !== undefined && Number(pending.state) === 2 /* STARTED */;
     },
     60_000,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}\nworker output:\n${output}`);
-  });
+    100,
+  );
   const exited = new Promise((r) => child?.once('exit', r));
   child.kill('SIGKILL');
   await exited;
 
   // CXone still performs the first request (its answer goes nowhere).
-  await waitFor(
-    'the held transfer to complete in the simulator',
-    async () => ((await control.state()).interactions[interactionId]?.transfers.length === 1 ? true : undefined),
-    10_000,
-  );
+  await until('the held transfer to complete in the simulator', async () => (await fx.ctl.state()).interactions[interactionId]?.transfers.length === 1, 10_000, 100);
 
   // A new worker takes over.
-  const cxone = new CxoneClient({ baseUrl: sim.url, clientId: 'crash-test-2', clientSecret: 'crash-test-secret' });
+  const cxone = new CxoneClient({ baseUrl: fx.sim.url, clientId: 'crash-test-2', clientSecret: 'crash-test-secret' });
   const worker = await createHandoffWorker({
     connection: env.nativeConnection,
     namespace: 'default',
@@ -118,11 +98,11 @@ it('a worker killed during the transfer: the handoff completes on a new worker w
 
   assert.equal(result.outcome, 'transferred');
   assert.equal(result.attempts, 2, 'the transfer activity ran twice');
-  const state = (await control.state()).interactions[interactionId];
+  const state = (await fx.ctl.state()).interactions[interactionId];
   assert.equal(state?.transfers.length, 1, 'exactly one transfer');
   assert.equal(state?.holds.length, 1);
   assert.equal(state?.messages.length, 1);
-  const { entries } = await control.journal({ method: 'POST', path: TRANSFERS });
+  const { entries } = await fx.ctl.journal({ method: 'POST', path: TRANSFERS });
   assert.equal(entries.length, 2, 'two transfer requests reached CXone');
   assert.equal(entries[0]?.idempotencyKey, entries[1]?.idempotencyKey, 'with the same Idempotency-Key');
   assert.equal(entries.filter((e) => e.replayed).length, 1, 'the retry was answered from the idempotency store');
