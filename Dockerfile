@@ -12,7 +12,7 @@ RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 # ---- runtime: sources + production node_modules, as the unprivileged `node` user ----
 FROM node:20-slim AS runtime
 # Two malloc arenas instead of glibc's 8 per core: the worker's threads (Node's, the SDK core's)
-# otherwise each keep freed memory in their own arena — ~100 MiB of RSS measured (README, Performance).
+# otherwise each keep freed memory in their own arena — ~100 MiB of RSS measured (docs/performance.md).
 ENV NODE_ENV=production MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

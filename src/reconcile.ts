@@ -22,7 +22,7 @@ function scheduleOptions({ taskQueue, interval }: ReconcilerScheduleOptions): Sc
     action: { type: 'startWorkflow', workflowType: 'reconcileHandoffs', taskQueue, workflowId: RECONCILER_SCHEDULE_ID, args: [{} satisfies ReconcileSweepInput] },
     // A sweep still running (a long CXone outage) is not doubled by the next one.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1m' },
-    memo: { purpose: 'cxone-handoff: release holds and fix contexts that no handoff workflow can any more (README, Guarantees)' },
+    memo: { purpose: 'cxone-handoff: release holds and fix contexts that no handoff workflow can any more (docs/workflow.md, Guarantees)' },
   };
 }
 

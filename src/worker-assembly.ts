@@ -166,7 +166,7 @@ export async function startHandoffWorker(parts: HandoffWorkerParts, scope: Start
   scope.throwIfStopping();
 
   const missing = await missingSearchAttributes(connection.operatorService, temporal.namespace).catch((err: unknown) => {
-    logger.warn('could not check the namespace search attributes; make sure they are registered (README, Production topology)', { error: err instanceof Error ? err : String(err) });
+    logger.warn('could not check the namespace search attributes; make sure they are registered (docs/operations.md, Production topology)', { error: err instanceof Error ? err : String(err) });
     return [];
   });
   if (missing.length) throw new MissingSearchAttributesError(temporal.namespace, missing);

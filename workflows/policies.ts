@@ -96,7 +96,7 @@ export const METRIC_POLICY: ActivityOptions = {
  * The same, as a local activity (handoffs started since the `metric-local-activity` patch): it
  * touches nothing outside the worker, so it runs in the worker that runs the workflow, with no
  * round trip through the task queue — one server round trip less at the end of every handoff
- * (the benchmark's figure is in the README). At-least-once like any activity: a retry after a
+ * (the benchmark's figure is in docs/performance.md). At-least-once like any activity: a retry after a
  * worker crash may count the handoff twice in the worker's counters, never in CXone.
  */
 export const METRIC_LOCAL_POLICY: LocalActivityOptions = {

@@ -5,15 +5,14 @@
  * keys as the worker and the starter. `GET /healthz` answers without the token (a probe).
  */
 import { startCodecServer, codecServerConfigFromEnv } from '../codec-server';
-import { ConfigError } from '../config-error';
 import { listenFailure } from '../startup-error';
-import { codecFromEnv, ENCRYPTION_KEYS_VARIABLE } from '../temporal/encryption';
+import { codecFromEnv, encryptionKeysMissing } from '../temporal/encryption';
 import { serve } from './lifecycle';
 
 export async function runCodecServer(_argv: string[]): Promise<number> {
   // Every variable is validated before anything listens.
   const codec = codecFromEnv();
-  if (!codec) throw new ConfigError(ENCRYPTION_KEYS_VARIABLE, `${ENCRYPTION_KEYS_VARIABLE} is not set: the codec server decrypts with the worker's keys (<keyId>:<base64 32-byte key>[,…])`);
+  if (!codec) throw encryptionKeysMissing("the codec server decrypts with the worker's keys");
   const config = codecServerConfigFromEnv();
   return serve('codec-server', async (lifecycle) => {
     const server = await startCodecServer({ codec, allowedOrigins: config.allowedOrigins, token: config.token, host: config.host, port: config.port }).catch((err: unknown) => {

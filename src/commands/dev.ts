@@ -112,8 +112,9 @@ export async function runDev(argv: string[]): Promise<number> {
     (['HANDOFF_TASK_QUEUE', 'HANDOFF_RECONCILE_INTERVAL', 'HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND', 'HANDOFF_MAX_CACHED_WORKFLOWS'] as const).map((k) => [k, process.env[k]]),
   );
   const temporalEnv = temporalConfigFromEnv(temporalVariables);
-  const webhookPort = port('--webhook-port', values['webhook-port'], Number(process.env.HANDOFF_WEBHOOK_PORT ?? 8080));
-  const starterEnv = { ...env, HANDOFF_WEBHOOK_PORT: String(webhookPort) };
+  // --webhook-port wins over HANDOFF_WEBHOOK_PORT; the starter's reader checks the rest.
+  const flagPort = values['webhook-port'] === undefined ? {} : { HANDOFF_WEBHOOK_PORT: String(port('--webhook-port', values['webhook-port'], 0)) };
+  const starterEnv = { ...env, ...flagPort };
   starterConfigFromEnv(starterEnv, 'http://127.0.0.1');
   codecFromEnv();
   const codecConfig = codecServerConfigFromEnv();
@@ -142,7 +143,7 @@ export async function runDev(argv: string[]): Promise<number> {
     let control: SimControl | undefined;
     if (!tenant) {
       const { simulator } = profile;
-      if (!simulator) throw new ConfigError('CXONE_PROFILE', `profile ${profile.name} has no simulator: configure its tenant (README, Configuration)`);
+      if (!simulator) throw new ConfigError('CXONE_PROFILE', `profile ${profile.name} has no simulator: configure its tenant (docs/configuration.md)`);
       const sim = await startSimulator({ port: port('--sim-port', values['sim-port'], 8787), profile: simulator.profile, logger: logger.child({ component: 'sim' }) });
       lifecycle.add(() => sim.close(), 'the simulator');
       control = new SimControl(sim.url);

@@ -61,7 +61,7 @@ export function doctorUsage(): string {
     `--json prints one JSON object {ok, problems: [{severity, code, message, fix}], …} on stdout.\n` +
     `Exit status: 0 healthy, 1 a problem was found, 2 a usage or configuration error.\n` +
     `CXone access: CXONE_PROFILE (seed|cxone); seed: CXONE_BASE_URL, CXONE_CLIENT_ID, CXONE_CLIENT_SECRET;\n` +
-    `cxone: CXONE_ISSUER, CXONE_ACCESS_KEY_ID/SECRET, CXONE_CLIENT_ID/SECRET (see README, Against a real tenant).\n`
+    `cxone: CXONE_ISSUER, CXONE_ACCESS_KEY_ID/SECRET, CXONE_CLIENT_ID/SECRET (see docs/real-tenant.md).\n`
   );
 }
 

@@ -1,6 +1,8 @@
 /** `handoff sim`: run the CXone simulator in the foreground until Ctrl-C (`--profile seed|cxone`). */
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { ConfigError } from '../config-error';
+import { readEnv, tcpPort } from '../config/env';
 import { createLogger } from '../log';
 import { startSimulator, type SimProfileName } from '../sim';
 import { listenFailure } from '../startup-error';
@@ -15,12 +17,21 @@ function intOption(name: string, raw: string | undefined, fallback: number, min 
 
 const PROFILES: readonly SimProfileName[] = ['seed', 'cxone'];
 
-function profileOption(raw: string | undefined): SimProfileName {
-  if (raw === undefined) return 'seed';
+function profileOption(raw: string): SimProfileName {
   const profile = PROFILES.find((p) => p === raw);
   if (!profile) throw new ConfigError('--profile', `--profile must be one of ${PROFILES.join(', ')} (got "${raw}")`);
   return profile;
 }
+
+/** The simulator's variables; its flags win over them. */
+const SimEnv = z.object({
+  HANDOFF_SIM_PROFILE: z.enum(PROFILES).optional().describe(`the API the simulator serves: ${PROFILES.join(' or ')} (default seed)`),
+  HANDOFF_SIM_PORT: tcpPort().optional().describe('a TCP port (default 8787)'),
+  CXONE_SIM_CLIENT_ID: z.string().optional().describe('the OAuth client id the simulator accepts (default: any)'),
+  CXONE_SIM_CLIENT_SECRET: z.string().optional().describe('the OAuth client secret the simulator accepts (default: any)'),
+  CXONE_SIM_ACCESS_KEY_ID: z.string().optional().describe("profile cxone's access key id (default: any)"),
+  CXONE_SIM_ACCESS_KEY_SECRET: z.string().optional().describe("profile cxone's access key secret (default: any)"),
+});
 
 export async function runSim(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -34,18 +45,19 @@ export async function runSim(argv: string[]): Promise<number> {
       profile: { type: 'string' },
     },
   });
+  const env = readEnv(SimEnv);
   const options = {
-    profile: profileOption(values.profile ?? process.env.HANDOFF_SIM_PROFILE),
-    port: intOption('--port', values.port ?? process.env.HANDOFF_SIM_PORT, 8787),
+    profile: values.profile === undefined ? (env.HANDOFF_SIM_PROFILE ?? 'seed') : profileOption(values.profile),
+    port: values.port === undefined ? (env.HANDOFF_SIM_PORT ?? 8787) : intOption('--port', values.port, 8787),
     host: values.host ?? '127.0.0.1',
     tokenLifetimeSeconds: intOption('--token-ttl', values['token-ttl'], 3600, 1),
     agentAssignDelayMs: intOption('--agent-delay-ms', values['agent-delay-ms'], 2000),
-    clientId: values['client-id'] ?? process.env.CXONE_SIM_CLIENT_ID,
+    clientId: values['client-id'] ?? env.CXONE_SIM_CLIENT_ID,
     // The secret comes from the environment only: command lines are visible in `ps`.
-    clientSecret: process.env.CXONE_SIM_CLIENT_SECRET,
+    clientSecret: env.CXONE_SIM_CLIENT_SECRET,
     // Profile cxone's access key (password grant); any is accepted when unset.
-    accessKeyId: process.env.CXONE_SIM_ACCESS_KEY_ID,
-    accessKeySecret: process.env.CXONE_SIM_ACCESS_KEY_SECRET,
+    accessKeyId: env.CXONE_SIM_ACCESS_KEY_ID,
+    accessKeySecret: env.CXONE_SIM_ACCESS_KEY_SECRET,
     logger: createLogger({ fields: { component: 'sim' } }),
   };
   return serve('sim', async (lifecycle) => {

@@ -11,6 +11,7 @@ import { connectClient, temporalConfigFromEnv } from '../temporal/config';
 import { decodeHistoryPayloads } from '../temporal/decode-history';
 import { dataConverterFromEnv, ENCRYPTION_KEYS_VARIABLE, isEncryptedPayload } from '../temporal/encryption';
 import { handoffWorkflowId, reconcileWorkflowId, statusQuery, type HandoffStatus, type ReconcileResult } from '../../workflows/definitions';
+import { IVR_WORKFLOW_ID_PREFIX } from '../starter/ivr';
 import { FAILURE_CATALOGUE, FallbackAction, type FailureType, type FixContext } from '../cxone/failures';
 import { buildTimeline, type ActivityEntry, type FailureInfo, type HandoffTimeline, type TimelineEntry } from './handoff-timeline';
 
@@ -360,7 +361,7 @@ export async function runDoctorHandoff(args: string[]): Promise<number> {
     return 2;
   }
   // A workflow id as is (handoff-…, or ivr-switch-… for a channel switch); anything else is an interaction id.
-  const workflowId = target.startsWith('handoff-') || target.startsWith('ivr-switch-') ? target : handoffWorkflowId(target);
+  const workflowId = target.startsWith(handoffWorkflowId('')) || target.startsWith(IVR_WORKFLOW_ID_PREFIX) ? target : handoffWorkflowId(target);
   const config = temporalConfigFromEnv();
   const dataConverter = dataConverterFromEnv();
   const connection = await connectClient(config);

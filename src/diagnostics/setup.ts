@@ -18,7 +18,7 @@ export type SetupReport = DoctorReport<{ check: 'setup'; profile: string; cxone:
 
 function problemOf(code: string, what: string, err: unknown): Problem {
   const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
-  if (err instanceof CxoneAuthError) return { severity: 'critical', code: 'cxone_auth_failed', message, fix: 'The message names the variables to check; README, "Against a real tenant", says what NICE issues for each.' };
+  if (err instanceof CxoneAuthError) return { severity: 'critical', code: 'cxone_auth_failed', message, fix: 'The message names the variables to check; docs/real-tenant.md says what NICE issues for each.' };
   if (err instanceof CxoneHttpError && (err.status === 401 || err.status === 403)) return { severity: 'critical', code: 'cxone_forbidden', message, fix: "The API user's role lacks this permission: give it access to Digital Engagement and ACD real-time data." };
   if (err instanceof CxoneNetworkError) return { severity: 'critical', code: 'cxone_unreachable', message, fix: 'Check CXONE_ISSUER (or CXONE_BASE_URL) and the network path to CXone.' };
   return { severity: 'critical', code, message };

@@ -35,7 +35,7 @@ export interface StarterConfig {
   ivrDeadlineMs: number;
   /**
    * HANDOFF_STEP_DISPATCH (default task-queue): `local-first` runs each CXone call's first attempt
-   * as a local activity (README, Performance: what it saves, what the Web UI shows instead).
+   * as a local activity (docs/performance.md: what it saves, what the Web UI shows instead).
    */
   stepDispatch: 'task-queue' | 'local-first';
 }

@@ -63,7 +63,7 @@ const digits = (field: string, max: number) =>
     .refine((v) => v.length <= max && /^[1-9]\d*$/.test(v), `'${field}' must be a whole number of at most ${max} digits`);
 
 /**
- * The body a CXone Studio script's REST API action posts (README, "Against a real tenant"). The
+ * The body a CXone Studio script's REST API action posts (docs/real-tenant.md). The
  * contact number is the DFO contact's (`127035285501`), distinct from the ACD `contactId` and the
  * DFO `interactionId`; `reason` is one of the trigger kinds or the bot's own words. A voice call
  * (`channel: "voice"`) is identified by its ACD `contactId` (the contact running the script) and

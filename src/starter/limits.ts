@@ -21,7 +21,7 @@ export const ID_MAX_LENGTH = 200;
  */
 export const ID_PATTERN = new RegExp(`^[A-Za-z0-9][A-Za-z0-9._:@-]{0,${ID_MAX_LENGTH - 1}}$`);
 
-/** The id rule in words, for messages and the README. */
+/** The id rule in words, for messages and docs/webhook-api.md. */
 export const ID_RULE = `1–${ID_MAX_LENGTH} characters: letters, digits and - _ . : @, starting with a letter or a digit`;
 
 /** True when `value` is an id by {@link ID_PATTERN}. */

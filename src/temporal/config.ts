@@ -66,7 +66,7 @@ export interface TemporalConfig {
    * HANDOFF_TASK_QUEUE_ACTIVITIES_PER_SECOND: the most activities per second the server hands out
    * on this task queue, across every worker (the worker option maxTaskQueueActivitiesPerSecond).
    * Set it under the tenant's CXone rate limit and the storm of 429s never starts (see
-   * README, Performance).
+   * docs/performance.md).
    */
   taskQueueActivitiesPerSecond?: number;
   /**

@@ -15,7 +15,7 @@ import { missingSearchAttributes, registerSearchAttributes } from './search-attr
 
 /**
  * Dynamic config `handoff dev`, the tests, the benchmarks and the chaos run start the server with
- * (`npm run bench` measured each; README, Performance):
+ * (`npm run bench` measured each; docs/performance.md):
  *
  * - `system.enableActivityEagerExecution`: the next activity comes back to the worker in the reply
  *   to its workflow task completion instead of through a task-queue poll.

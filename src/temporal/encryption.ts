@@ -121,6 +121,11 @@ const EncryptionEnv = z.object({
     .describe(`<keyId>:<base64 of ${KEY_BYTES} random bytes>[,…], the encrypting key first, e.g. from \`openssl rand -base64 32\``),
 });
 
+/** The ConfigError of a command that cannot run without HANDOFF_ENCRYPTION_KEYS (`why` says what needs them). */
+export function encryptionKeysMissing(why: string) {
+  return envError(EncryptionEnv, ENCRYPTION_KEYS_VARIABLE, undefined, why);
+}
+
 /**
  * Parse HANDOFF_ENCRYPTION_KEYS (`<keyId>:<base64 32-byte key>`, comma-separated, encrypting key
  * first). Unset or empty → undefined (encryption off). A malformed entry throws a ConfigError that

@@ -5,7 +5,7 @@
  * whether Temporal is reachable or not. Every wait here is bounded; every child is SIGKILLed in
  * `after` if a test left it running.
  *
- * The bounds (README, Production topology): worker 30 s (the SDK's 25 s shutdownGraceTime for
+ * The bounds (docs/operations.md, Production topology): worker 30 s (the SDK's 25 s shutdownGraceTime for
  * in-flight activities, then 5 s for the rest), starter 10 s, codec server 5 s, `handoff dev` 40 s.
  */
 import assert from 'node:assert/strict';

@@ -287,7 +287,7 @@ describe('webhook: the front door holds (real HTTP, dev server, simulator, worke
     for (const id of [interactionId, conversationId, queueId]) assert.equal(id.length, 200);
     await stack.control.createInteraction({ interactionId, conversationId, historyMessages: 2 });
     await stack.control.setQueue({ queueId, name: 'Longest id', status: 'active', agentsAvailable: 1, agentsTotal: 1, skillGroupIds: [] });
-    // The README's example: skillGroupId left out.
+    // docs/webhook-api.md's example: skillGroupId left out.
     const res = await post(openUrl, seed000(interactionId, conversationId, { queueId, skillGroupId: undefined }));
     assert.equal(res.status, 202, JSON.stringify(res.json));
 
@@ -301,7 +301,7 @@ describe('webhook: the front door holds (real HTTP, dev server, simulator, worke
     assert.equal(xfers[0]?.skillGroupId, null);
   });
 
-  it("the README's example (skillGroupId left out) reaches an agent on the fixture queue, not the self-service fallback", async () => {
+  it("docs/webhook-api.md's example (skillGroupId left out) reaches an agent on the fixture queue, not the self-service fallback", async () => {
     const { interactionId, conversationId } = await stack.control.createInteraction({ historyMessages: 2 });
     const res = await post(openUrl, seed000(interactionId, conversationId, { skillGroupId: undefined }));
     assert.equal(res.status, 202);

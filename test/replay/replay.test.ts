@@ -2,7 +2,7 @@
  * Determinism guard: every recorded history in test/replay/histories/ replays against the current
  * workflow code (bundled once, as the worker bundles it). A change in command order that is not
  * behind `patched()` fails here before it can break running handoffs. Record new histories with
- * `RECORD_HISTORIES=1 npm test` (see README).
+ * `RECORD_HISTORIES=1 npm test` (see docs/testing.md).
  */
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';

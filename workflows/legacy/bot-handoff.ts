@@ -2,7 +2,7 @@
  * FROZEN: botHandoff as it ran before the `handoff-v2` patch (workflows/bot-handoff.ts). Handoffs
  * started before that patch (and their recorded histories) replay through this code, so it must not
  * change: fix nothing here, delete it (with `deprecatePatch`) once no such handoff can still be
- * running — the longest wait plus its continue-as-new chain, see README "Changing the workflow".
+ * running — the longest wait plus its continue-as-new chain, see docs/workflow.md "Changing the workflow".
  *
  * botHandoff (v1) — moves one customer from the bot to a human agent. Workflow id: handoff-<interactionId>.
  *
@@ -242,8 +242,8 @@ async function onTransferFailure(h: Handoff, err: unknown, history: HistoryEntry
 /**
  * After an accepted transfer: hold the guest and tell them. Failures here are warnings: the guest
  * is routed. Since the `hold-and-message-together` patch the two calls run concurrently (they are
- * independent in CXone; the benchmark measured one round trip less per handoff, README
- * Performance); histories before it hold first, then send.
+ * independent in CXone; the benchmark measured one round trip less per handoff,
+ * docs/performance.md); histories before it hold first, then send.
  */
 async function holdAndNotify(h: Handoff): Promise<void> {
   if (patched(HOLD_AND_MESSAGE_TOGETHER_PATCH)) {

@@ -53,7 +53,7 @@ export const CONTEXT_KEYS = [
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
-/** Default mapping to the custom field idents a NICE administrator defines (README, "Against a real tenant"). */
+/** Default mapping to the custom field idents a NICE administrator defines (docs/real-tenant.md). */
 export const DEFAULT_CONTEXT_FIELDS: Partial<Record<ContextKey, string>> = {
   handoff_status: 'handoffStatus',
   handoff_reason: 'handoffReason',
