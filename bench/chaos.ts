@@ -18,20 +18,23 @@
  * In this process: the simulator, the Temporal client that starts the handoffs and watches them,
  * and the starter's routing forwarder (stream agent-joined events → signals). In child processes:
  * the worker (`handoff worker`, the thing being killed) and the dev server.
+ *
+ * The steps, in order (runChaos): parseArgs · createRunFiles · startStack · planRun · the four
+ * loops (startHandoffs, pollCompletions, injectFaults, runChaosEvents) · settleStatuses ·
+ * checkEvidence · collectForensics · summaryLines · writeReport.
  */
-import { spawn } from 'node:child_process';
-import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs as parseCliArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { CxoneClient } from '../src/cxone';
 import { handoffSettingsFromEnv } from '../src/handoff-settings';
-import { createLogger } from '../src/log';
-import { SimControl, startSimulator, type JournalEntry, type SimState } from '../src/sim';
+import { createLogger, type Logger } from '../src/log';
+import { SimControl, startSimulator, type JournalEntry, type RunningSimulator, type SimState } from '../src/sim';
 import { createHandoffStarter, type HandoffStarter } from '../src/starter/start-handoff';
 import { StreamListener } from '../src/starter/stream';
 import { routingEventOf } from '../src/starter/trigger';
@@ -64,6 +67,7 @@ import {
   type Verdict,
 } from './lib/evidence';
 import { endpointLabel, FAULT_KIND_LABELS, FAULT_MODES, faultBudget, handoffEndpoints, planFaultMix, type FaultKind, type FaultMode, type PlannedFault } from './lib/fault-mix';
+import { childPids, doctorHandoff, waitPortClosed } from './lib/processes';
 import { startWorkerProcess, type WorkerProcess } from './lib/worker-process';
 import { seededRandom } from './lib/random';
 import { benchInput, mapLimit } from './lib/stack';
@@ -86,7 +90,6 @@ const PROGRESS_WAIT_MS = 60_000;
 /** After the deadline, the final evidence checks get this long. */
 const CHECK_GRACE_MS = 60_000;
 const TASK_QUEUE = 'bot-handoff-chaos';
-const HANDOFF_BIN = path.resolve(__dirname, '..', 'bin', 'handoff.js');
 /** Mixed into the seed for the fault mix's own random stream. */
 const FAULT_SEED_SALT = 0x5eedfa17;
 /** Problem handoffs whose doctor report and history are saved when the verdict fails. */
@@ -115,6 +118,7 @@ const USAGE = `usage: npm run chaos -- [--handoffs N] [--kills K] [--timeout-sec
 
 const INTEGER_FLAGS = { handoffs: 1, kills: 1, 'timeout-seconds': 1, seed: 0 } as const;
 
+/** The options (node:util parseArgs, strict); a UsageError names the flag that is wrong. */
 export function parseArgs(argv: string[]): Args {
   let values: Record<string, string | undefined>;
   try {
@@ -157,82 +161,17 @@ const secs = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 10
 const say = (line: string) => process.stderr.write(`[chaos ${rel(Date.now())}] ${line}\n`);
 const errText = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-
-/** Resolves once nothing accepts TCP connections on the port any more. */
-async function waitPortClosed(port: number, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (!open) return;
-    await sleep(50);
-  }
-  throw new Error(`port ${port} still accepts connections ${timeoutMs / 1000} s after the server was killed`);
-}
-
-/** Direct children of this process (Linux /proc), for the last-resort cleanup on exit. */
-function childPids(): number[] {
-  const pids: number[] = [];
+/** Wait `ms`, or less when `signal` aborts first: it resolves then, it does not throw. */
+async function pause(ms: number, signal?: AbortSignal): Promise<void> {
   try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === process.pid) pids.push(Number(entry));
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-  } catch {
-    // Not Linux: the dev server's own exit hook and the workers' closed pipes have to do.
+    await sleep(ms, undefined, { signal });
+  } catch (err) {
+    if ((err as Error).name !== 'AbortError') throw err;
   }
-  return pids;
-}
-
-/** `handoff doctor handoff <workflowId>` against this run's dev server, its output as text (never throws). */
-function doctorHandoff(workflowId: string, address: string, namespace: string): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [HANDOFF_BIN, 'doctor', 'handoff', workflowId], {
-      env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (text += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      resolve(`${text}\n(doctor could not run: ${err.message})\n`);
-    });
-    child.once('exit', (code, sig) => {
-      clearTimeout(timer);
-      resolve(`$ handoff doctor handoff ${workflowId}   (exit ${code ?? sig})\n${text}`);
-    });
-  });
 }
 
 // ---------------------------------------------------------------------------------------------
-// The run
+// What a run keeps track of
 
 interface Handoff {
   index: number;
@@ -282,53 +221,163 @@ interface RunResult {
   output: string[];
 }
 
-async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn: () => Promise<void>) => void): Promise<RunResult> {
-  const signal = stop.signal;
-  const random = seededRandom(args.seed);
+/** Registers what stops a part of the run once it is started; the cleanups run in reverse. */
+type RegisterCleanup = (fn: () => Promise<void>) => void;
+
+/** The run's temp dir: the dev server's SQLite file (kept when the verdict fails), the worker logs, the starter's log. */
+interface RunFiles {
+  tmpDir: string;
+  dbFile: string;
+  /** The harness's own logger (the starter, the stream listener): to starter.log, so stderr carries only the progress lines. */
+  logger: Logger;
+  /** Keep the SQLite file when the run ends (until the verdict says it passed). */
+  keepDb: boolean;
+}
+
+/** The processes the chaos events kill and replace: undefined between a kill and its replacement, so a cleanup stops only a live one. */
+interface LiveProcesses {
+  server: RunningDevServer | undefined;
+  worker: WorkerProcess | undefined;
+}
+
+/** What the starter's routing forwarder did. */
+interface RoutingRecord {
+  signals: { delivered: number; no_handoff: number; failed: number };
+  /** interactionId → epoch ms of its `interaction.agent_joined` event (the simulator's timestamp). */
+  agentJoinedAt: Map<string, number>;
+}
+
+/** Everything the run started: the simulator, the dev server and the worker (replaced as they are killed), the client and the starter. */
+interface ChaosStack {
+  files: RunFiles;
+  cliPath: string;
+  /** The dev server's port, the same after its restart. */
+  port: number;
+  sim: RunningSimulator;
+  control: SimControl;
+  live: LiveProcesses;
+  /** One log file per worker started, in order. */
+  workerLogs: string[];
+  client: Client;
+  starter: HandoffStarter;
+  routing: RoutingRecord;
+}
+
+/** What the run will do and when. */
+interface RunPlan {
+  /** One per handoff, its interaction created in the simulator. */
+  handoffs: Handoff[];
+  /** The start window: the handoffs are started evenly across it, the events and faults happen in it. */
+  windowMs: number;
+  startGapMs: number;
+  /** The worker kills and the server restart, in order. */
+  events: ChaosEvent[];
+  faultEndpoints: ReturnType<typeof handoffEndpoints>;
+  faultPlan: PlannedFault[];
+  /** Epoch ms the plan's offsets count from. */
+  runStart: number;
+}
+
+/** A fault registered with the simulator (its answer's id). */
+type Injected = InjectedFault & { at: string; spec: PlannedFault['spec'] };
+
+/** What the loops share while the run goes on, and leave for the checks. */
+interface ChaosRun {
+  args: Args;
+  random: () => number;
+  /** Aborted by Ctrl-C, the deadline or a harness failure; its reason is a StopReason. */
+  stop: AbortController;
+  stack: ChaosStack;
+  plan: RunPlan;
+  /** Start calls that failed and were retried. */
+  startRetries: number;
+  /** describe() calls that failed while polling. */
+  pollErrors: number;
+  /** The faults registered with the simulator, in order. */
+  injected: Injected[];
+  faultErrors: number;
+  /** Aborted once every handoff has closed: nothing left to inject faults into. */
+  allClosed: AbortController;
+  /** Every chaos event is done (or one failed): the polling ends once every handoff is closed too. */
+  eventsDone: boolean;
+  harnessError?: unknown;
+}
+
+/** Epoch ms of an offset into the run's plan. */
+const at = (plan: RunPlan, offsetMs: number) => plan.runStart + offsetMs;
+const isClosed = (h: Handoff) => h.status !== undefined && h.status !== 'RUNNING';
+const started = (run: ChaosRun) => run.plan.handoffs.filter((h) => h.startedAt !== undefined).length;
+const closed = (run: ChaosRun) => run.plan.handoffs.filter(isClosed).length;
+const inFlight = (run: ChaosRun) => run.plan.handoffs.filter((h) => h.startedAt !== undefined && !isClosed(h)).length;
+
+// ---------------------------------------------------------------------------------------------
+// Starting the stack
+
+/** The temp dir and the starter's log in it; its cleanup removes the SQLite file unless `keepDb`. */
+async function createRunFiles(args: Args, registerCleanup: RegisterCleanup): Promise<RunFiles> {
   const tmpDir = await mkdtemp(path.join(os.tmpdir(), 'cxone-handoff-chaos-'));
   const dbFile = path.join(tmpDir, 'temporal.sqlite');
   const harnessLog = createWriteStream(path.join(tmpDir, 'starter.log'), { flags: 'a' });
   const logger = createLogger({ level: 'info', fields: { component: 'chaos-starter' }, write: (l) => harnessLog.write(l) });
-
   say(`seed ${args.seed}; ${args.handoffs} handoffs, ${args.kills} worker kills, 1 server restart; temp dir ${tmpDir}`);
-
-  // --- the stack (each part registers its own cleanup; they run in reverse) --------------------
-  let keepDb = true;
+  const files: RunFiles = { tmpDir, dbFile, logger, keepDb: true };
   registerCleanup(async () => {
     harnessLog.end();
-    if (!keepDb) await rm(dbFile, { force: true });
+    if (!files.keepDb) await rm(dbFile, { force: true });
   });
-  const workerLogs: string[] = [];
+  return files;
+}
+
+/** The file-backed dev server on `port`, recommended dynamic config. */
+function startServer(cliPath: string, port: number, dbFile: string): Promise<RunningDevServer> {
+  return startDevServer({ cliPath, port, dbFile, dynamicConfig: { ...RECOMMENDED_DYNAMIC_CONFIG } });
+}
+
+/** `handoff worker` as a child process (its log the next worker-<n>.log); resolves once it polls. */
+function startWorker(tmpDir: string, workerLogs: string[], server: RunningDevServer, simUrl: string): Promise<WorkerProcess> {
+  const logFile = path.join(tmpDir, `worker-${workerLogs.length}.log`);
+  workerLogs.push(logFile);
+  return startWorkerProcess({ temporalAddress: server.address, namespace: server.namespace, taskQueue: TASK_QUEUE, cxoneBaseUrl: simUrl, logFile });
+}
+
+/**
+ * The simulator, the dev server, the worker, the Temporal client and the starter, and the routing
+ * forwarder; each part registers its own cleanup as it starts (they run in reverse).
+ */
+async function startStack(files: RunFiles, registerCleanup: RegisterCleanup): Promise<ChaosStack> {
   const cliPath = (await locateTemporalCli()).path;
   const port = await freePort();
   const sim = await startSimulator({ port: 0, agentAssignDelayMs: AGENT_DELAY_MS[0] });
   registerCleanup(() => sim.close());
   const control = new SimControl(sim.url);
-  let server: RunningDevServer | undefined = await startDevServer({ cliPath, port, dbFile, dynamicConfig: { ...RECOMMENDED_DYNAMIC_CONFIG } });
-  registerCleanup(async () => server?.stop());
-  say(`Temporal dev server pid ${server.pid} on ${server.address} (SQLite ${dbFile}); simulator ${sim.url}`);
+  const server = await startServer(cliPath, port, files.dbFile);
+  const live: LiveProcesses = { server, worker: undefined };
+  registerCleanup(async () => live.server?.stop());
+  say(`Temporal dev server pid ${server.pid} on ${server.address} (SQLite ${files.dbFile}); simulator ${sim.url}`);
 
-  let generation = 0;
-  const newWorker = async () => {
-    const logFile = path.join(tmpDir, `worker-${generation++}.log`);
-    workerLogs.push(logFile);
-    return startWorkerProcess({ temporalAddress: server!.address, namespace: server!.namespace, taskQueue: TASK_QUEUE, cxoneBaseUrl: sim.url, logFile });
-  };
+  const workerLogs: string[] = [];
   say('starting the worker (bundling workflows/ takes a few seconds)…');
-  let worker: WorkerProcess | undefined = await newWorker();
-  registerCleanup(async () => worker?.stop(5_000));
-  say(`worker pid ${worker.pid} ready; worker logs: ${path.join(tmpDir, 'worker-*.log')}`);
+  const worker = await startWorker(files.tmpDir, workerLogs, server, sim.url);
+  live.worker = worker;
+  registerCleanup(async () => live.worker?.stop(5_000));
+  say(`worker pid ${worker.pid} ready; worker logs: ${path.join(files.tmpDir, 'worker-*.log')}`);
 
   const connection = await Connection.connect({ address: server.address });
   registerCleanup(() => connection.close());
   const client = new Client({ connection, namespace: server.namespace });
-  const starter: HandoffStarter = createHandoffStarter({ client, taskQueue: TASK_QUEUE, logger });
+  const starter = createHandoffStarter({ client, taskQueue: TASK_QUEUE, logger: files.logger });
+  const routing = await forwardRoutingEvents(sim, starter, files.logger, registerCleanup);
+  return { files, cliPath, port, sim, control, live, workerLogs, client, starter, routing };
+}
 
-  // The starter's routing forwarder: agent-joined / ended stream events → signals. A signal that
-  // fails (server down) is logged and lost; the handoff's periodic queue check must notice.
-  const signals = { delivered: 0, no_handoff: 0, failed: 0 };
-  /** interactionId → epoch ms of its `interaction.agent_joined` event (the simulator's timestamp). */
-  const agentJoinedAt = new Map<string, number>();
+/**
+ * The starter's routing forwarder: agent-joined / ended stream events → signals. A signal that
+ * fails (server down) is logged and lost; the handoff's periodic queue check must notice.
+ * Resolves once the stream is connected (or after 5 s).
+ */
+async function forwardRoutingEvents(sim: RunningSimulator, starter: HandoffStarter, logger: Logger, registerCleanup: RegisterCleanup): Promise<RoutingRecord> {
+  const record: RoutingRecord = { signals: { delivered: 0, no_handoff: 0, failed: 0 }, agentJoinedAt: new Map() };
+  const { signals, agentJoinedAt } = record;
   const cxone = new CxoneClient({ baseUrl: sim.url, clientId: 'cxone-handoff-chaos', clientSecret: 'simulator-accepts-any-secret' });
   registerCleanup(() => cxone.close());
   const routing = new StreamListener({
@@ -351,9 +400,19 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   });
   routing.start();
   registerCleanup(() => routing.stop());
-  for (let i = 0; i < 100 && !routing.status.connected; i += 1) await sleep(50);
+  for (let i = 0; i < 100 && !routing.status.connected; i += 1) await pause(50);
+  return record;
+}
 
-  // --- the plan --------------------------------------------------------------------------------
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+/**
+ * The handoffs (their interactions created in the simulator), the start pace, the moments of the
+ * kills and of the server restart (drawn from `random`), and the fault mix (from its own stream of
+ * the seed: for one seed, --faults none and mix share the crash moments and the agent delays).
+ */
+async function planRun(args: Args, random: () => number, control: SimControl): Promise<RunPlan> {
   const handoffs: Handoff[] = [];
   await mapLimit(
     Array.from({ length: args.handoffs }, (_, i) => i),
@@ -373,11 +432,8 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   for (const e of events) if (e.kind === 'worker_kill') e.n = ++killNo;
 
   const runStart = Date.now();
-  const at = (offsetMs: number) => runStart + offsetMs;
   say(`plan: one start every ${(startGapMs / 1000).toFixed(2)} s over ${(windowMs / 1000).toFixed(0)} s; agent joins ${AGENT_DELAY_MS[0] / 1000}-${AGENT_DELAY_MS[1] / 1000} s after the transfer`);
-  say(`plan: ${events.map((e) => `${label(e)} at ${rel(at(e.plannedAtMs))}`).join(', ')}`);
-  // The fault mix comes from its own stream of the run's seed: for one seed, --faults none and mix
-  // share the crash moments and the agent delays.
+  say(`plan: ${events.map((e) => `${label(e)} at ${rel(runStart + e.plannedAtMs)}`).join(', ')}`);
   const faultEndpoints = handoffEndpoints(handoffSettingsFromEnv(process.env, { simulator: true }).transferForm);
   const faultPlan: PlannedFault[] =
     args.faults === 'mix' ? planFaultMix({ random: seededRandom((args.seed ^ FAULT_SEED_SALT) >>> 0), windowMs, count: faultBudget(args.handoffs, windowMs), endpoints: faultEndpoints }) : [];
@@ -385,195 +441,208 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
     const kinds = tally(faultPlan.map((f) => FAULT_KIND_LABELS[f.kind]));
     say(`plan: fault mix of ${faultPlan.length} faults over ${(windowMs / 1000).toFixed(0)} s (about one every ${Math.round(windowMs / faultPlan.length)} ms) on ${faultEndpoints.length} endpoints: ${kinds.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   }
+  return { handoffs, windowMs, startGapMs, events, faultEndpoints, faultPlan, runStart };
+}
 
-  const started = () => handoffs.filter((h) => h.startedAt !== undefined).length;
-  const isClosed = (h: Handoff) => h.status !== undefined && h.status !== 'RUNNING';
-  const closed = () => handoffs.filter(isClosed).length;
-  const inFlight = () => handoffs.filter((h) => h.startedAt !== undefined && !isClosed(h)).length;
-  const startErrors = { count: 0 };
+// ---------------------------------------------------------------------------------------------
+// The loops: starts, completions, faults and chaos events, side by side until all is done
 
-  // --- starts: paced, each retried until acknowledged (the server may be down) -----------------
-  const startOne = async (h: Handoff) => {
-    const input = benchInput(h.interactionId, h.conversationId, HANDOFF_OPTIONS);
-    while (!signal.aborted) {
-      h.startAttempts += 1;
-      try {
-        await starter.start(input, 'chaos');
-        h.startedAt = Date.now();
-        return;
-      } catch (err) {
-        startErrors.count += 1;
-        if (h.startAttempts === 1) say(`start of ${h.workflowId} failed (${errText(err)}); retrying`);
-        await sleep(500, signal);
-      }
-    }
-  };
-  const starting = (async () => {
-    const pending: Promise<void>[] = [];
-    for (const h of handoffs) {
-      await sleep(Math.max(0, at(h.index * startGapMs) - Date.now()), signal);
-      if (signal.aborted) break;
-      // Agents take a varying time, so kills find handoffs in every state (in queue, holding, …).
-      await control.config({ agentAssignDelayMs: Math.round(AGENT_DELAY_MS[0] + random() * (AGENT_DELAY_MS[1] - AGENT_DELAY_MS[0])) }).catch(() => undefined);
-      pending.push(startOne(h));
-    }
-    await Promise.all(pending);
-    if (!signal.aborted) say(`all ${args.handoffs} handoffs started (${startErrors.count} start calls failed and were retried)`);
-  })();
+/** Starts, paced across the window; the agent delay re-drawn before each, so kills find handoffs in every state. */
+async function startHandoffs(run: ChaosRun): Promise<void> {
+  const { args, plan, stack } = run;
+  const signal = run.stop.signal;
+  const pending: Promise<void>[] = [];
+  for (const h of plan.handoffs) {
+    await pause(Math.max(0, at(plan, h.index * plan.startGapMs) - Date.now()), signal);
+    if (signal.aborted) break;
+    // Agents take a varying time, so kills find handoffs in every state (in queue, holding, …).
+    await stack.control.config({ agentAssignDelayMs: Math.round(AGENT_DELAY_MS[0] + run.random() * (AGENT_DELAY_MS[1] - AGENT_DELAY_MS[0])) }).catch(() => undefined);
+    pending.push(startOne(run, h));
+  }
+  await Promise.all(pending);
+  if (!signal.aborted) say(`all ${args.handoffs} handoffs started (${run.startRetries} start calls failed and were retried)`);
+}
 
-  // --- completions: describe() every running handoff, with the server's close time ------------
-  let lastDecile = 0;
-  let pollErrors = 0;
-  const describeOne = async (h: Handoff) => {
+/** One start, retried until acknowledged (the server may be down). */
+async function startOne(run: ChaosRun, h: Handoff): Promise<void> {
+  const signal = run.stop.signal;
+  const input = benchInput(h.interactionId, h.conversationId, HANDOFF_OPTIONS);
+  while (!signal.aborted) {
+    h.startAttempts += 1;
     try {
-      const d = await client.workflow.getHandle(h.workflowId).describe();
-      h.status = d.status.name;
-      h.notFoundCount = 0;
-      if (h.status !== 'RUNNING') h.closedAt = d.closeTime?.getTime() ?? Date.now();
+      await run.stack.starter.start(input, 'chaos');
+      h.startedAt = Date.now();
+      return;
     } catch (err) {
-      pollErrors += 1;
-      if (!(err instanceof WorkflowNotFoundError)) return;
-      // Its start was acknowledged, so Temporal lost it (describe by id is strongly consistent).
-      h.notFoundCount += 1;
-      if (h.notFoundCount >= 3) {
-        h.status = 'NOT_FOUND';
-        say(`${h.workflowId}: its start was acknowledged at ${rel(h.startedAt!)} but Temporal no longer knows it`);
-      }
+      run.startRetries += 1;
+      if (h.startAttempts === 1) say(`start of ${h.workflowId} failed (${errText(err)}); retrying`);
+      await pause(500, signal);
     }
-  };
-  let eventsDone = false;
-  let harnessError: unknown;
-  /** Aborted once every handoff has closed: nothing left to inject faults into. */
-  const allClosed = new AbortController();
-  /** The faults registered with the simulator (its answer's id), in order. */
-  const injected: Array<InjectedFault & { at: string; spec: PlannedFault['spec'] }> = [];
-  let faultErrors = 0;
-  const polling = (async () => {
-    while (!signal.aborted) {
-      const todo = handoffs.filter((h) => h.startedAt !== undefined && (h.status === undefined || h.status === 'RUNNING'));
-      await mapLimit(todo, POLL_CONCURRENCY, describeOne);
-      const done = closed();
-      const decile = Math.floor((done * 10) / args.handoffs);
-      if (decile > lastDecile) {
-        lastDecile = decile;
-        const faults = faultPlan.length > 0 ? `, ${injected.length}/${faultPlan.length} faults injected` : '';
-        say(`${done}/${args.handoffs} handoffs finished (${Math.round((done * 100) / args.handoffs)}%), ${inFlight()} in flight, ${args.handoffs - started()} not started yet${faults}`);
-      }
-      if (done === args.handoffs) allClosed.abort();
-      if (done === args.handoffs && eventsDone) return;
-      await sleep(POLL_INTERVAL_MS, signal);
-    }
-  })();
+  }
+}
 
-  // --- faults: the plan injected through the control API, until it is done or every handoff is ---
-  const injecting = (async () => {
-    if (faultPlan.length === 0) return;
-    const until = AbortSignal.any([signal, allClosed.signal]);
-    for (const f of faultPlan) {
-      await sleep(Math.max(0, at(f.atMs) - Date.now()), until);
-      if (until.aborted) break;
-      try {
-        const { id } = await control.addFault(f.spec);
-        injected.push({ id, kind: f.kind, endpoint: endpointLabel(f.endpoint), times: f.spec.times ?? 1, at: new Date().toISOString(), spec: f.spec });
-      } catch (err) {
-        faultErrors += 1;
-        if (faultErrors === 1) say(`injecting a fault failed (${errText(err)}); going on`);
-      }
+/** describe() every running handoff each second, with the server's close time; progress every tenth. */
+async function pollCompletions(run: ChaosRun): Promise<void> {
+  const { args, plan } = run;
+  const signal = run.stop.signal;
+  let lastDecile = 0;
+  while (!signal.aborted) {
+    const todo = plan.handoffs.filter((h) => h.startedAt !== undefined && (h.status === undefined || h.status === 'RUNNING'));
+    await mapLimit(todo, POLL_CONCURRENCY, (h) => describeOne(run, h));
+    const done = closed(run);
+    const decile = Math.floor((done * 10) / args.handoffs);
+    if (decile > lastDecile) {
+      lastDecile = decile;
+      const faults = plan.faultPlan.length > 0 ? `, ${run.injected.length}/${plan.faultPlan.length} faults injected` : '';
+      say(`${done}/${args.handoffs} handoffs finished (${Math.round((done * 100) / args.handoffs)}%), ${inFlight(run)} in flight, ${args.handoffs - started(run)} not started yet${faults}`);
     }
-    if (!signal.aborted) say(`fault mix: ${injected.length} of ${faultPlan.length} planned faults injected${faultErrors ? ` (${faultErrors} failed)` : ''}`);
-  })();
+    if (done === args.handoffs) run.allClosed.abort();
+    if (done === args.handoffs && run.eventsDone) return;
+    await pause(POLL_INTERVAL_MS, signal);
+  }
+}
 
-  // --- chaos: the events in order, each at its moment (or once the previous one recovered) ----
-  /** The first CXone call (not a token or the stream) after `sinceMs`, watched live in the journal; undefined if all work is done first. */
-  const awaitProgress = async (sinceMs: number): Promise<JournalEntry | undefined> => {
-    while (!signal.aborted && Date.now() - sinceMs < PROGRESS_WAIT_MS) {
-      const first = firstProgressAfter((await control.journal()).entries, sinceMs);
-      if (first) return first;
-      if (closed() === args.handoffs) return undefined;
-      await sleep(250, signal);
+/** The status of one started handoff; NOT_FOUND after three "not found" answers in a row. */
+async function describeOne(run: ChaosRun, h: Handoff): Promise<void> {
+  try {
+    const d = await run.stack.client.workflow.getHandle(h.workflowId).describe();
+    h.status = d.status.name;
+    h.notFoundCount = 0;
+    if (h.status !== 'RUNNING') h.closedAt = d.closeTime?.getTime() ?? Date.now();
+  } catch (err) {
+    run.pollErrors += 1;
+    if (!(err instanceof WorkflowNotFoundError)) return;
+    // Its start was acknowledged, so Temporal lost it (describe by id is strongly consistent).
+    h.notFoundCount += 1;
+    if (h.notFoundCount >= 3) {
+      h.status = 'NOT_FOUND';
+      say(`${h.workflowId}: its start was acknowledged at ${rel(h.startedAt!)} but Temporal no longer knows it`);
     }
-    return undefined;
-  };
-  const chaos = (async () => {
-    for (const e of events) {
-      await sleep(Math.max(0, at(e.plannedAtMs) - Date.now()), signal);
+  }
+}
+
+/** The fault plan injected through the control API, each at its moment, until it is done or every handoff is. */
+async function injectFaults(run: ChaosRun): Promise<void> {
+  const { plan } = run;
+  const signal = run.stop.signal;
+  if (plan.faultPlan.length === 0) return;
+  const until = AbortSignal.any([signal, run.allClosed.signal]);
+  for (const f of plan.faultPlan) {
+    await pause(Math.max(0, at(plan, f.atMs) - Date.now()), until);
+    if (until.aborted) break;
+    try {
+      const { id } = await run.stack.control.addFault(f.spec);
+      run.injected.push({ id, kind: f.kind, endpoint: endpointLabel(f.endpoint), times: f.spec.times ?? 1, at: new Date().toISOString(), spec: f.spec });
+    } catch (err) {
+      run.faultErrors += 1;
+      if (run.faultErrors === 1) say(`injecting a fault failed (${errText(err)}); going on`);
+    }
+  }
+  if (!signal.aborted) say(`fault mix: ${run.injected.length} of ${plan.faultPlan.length} planned faults injected${run.faultErrors ? ` (${run.faultErrors} failed)` : ''}`);
+}
+
+/**
+ * The chaos events in order, each at its moment (or once the previous one recovered); a kill
+ * waits for work in flight, unless all of it is done. A failure stops the run (reason 'error').
+ */
+async function runChaosEvents(run: ChaosRun): Promise<void> {
+  const { args, plan } = run;
+  const signal = run.stop.signal;
+  try {
+    for (const e of plan.events) {
+      await pause(Math.max(0, at(plan, e.plannedAtMs) - Date.now()), signal);
       // A kill with nothing in flight proves nothing: wait for work, unless all of it is done.
-      while (!signal.aborted && inFlight() === 0 && closed() < args.handoffs) await sleep(100, signal);
+      while (!signal.aborted && inFlight(run) === 0 && closed(run) < args.handoffs) await pause(100, signal);
       if (signal.aborted) return;
-      e.inFlight = inFlight();
-      e.startedSoFar = started();
+      e.inFlight = inFlight(run);
+      e.startedSoFar = started(run);
       try {
-        if (e.kind === 'worker_kill') {
-          const old = worker!;
-          e.killedPid = old.pid;
-          e.at = Date.now();
-          await old.kill();
-          say(`${label(e)}: worker pid ${old.pid} SIGKILLed (${e.inFlight} handoffs in flight, ${e.startedSoFar}/${args.handoffs} started); starting a new worker`);
-          worker = undefined;
-          worker = await newWorker();
-          e.newPid = worker.pid;
-          e.readyMs = Date.now() - e.at;
-          say(`${label(e)}: new worker pid ${worker.pid} ready ${secs(e.readyMs)} after the kill`);
-        } else {
-          const old = server!;
-          e.killedPid = old.pid;
-          e.at = Date.now();
-          process.kill(old.pid, 'SIGKILL');
-          await waitPortClosed(port);
-          say(`${label(e)}: dev server pid ${old.pid} SIGKILLed (${e.inFlight} handoffs in flight, ${e.startedSoFar}/${args.handoffs} started); starting it again on port ${port} with the same SQLite file`);
-          server = undefined;
-          for (let attempt = 1; ; attempt += 1) {
-            try {
-              server = await startDevServer({ cliPath, port, dbFile, dynamicConfig: { ...RECOMMENDED_DYNAMIC_CONFIG } });
-              break;
-            } catch (err) {
-              if (attempt >= 3 || signal.aborted) throw err;
-              say(`${label(e)}: the dev server did not come back (${errText(err)}); trying again`);
-              await sleep(1_000, signal);
-            }
-          }
-          e.newPid = server.pid;
-          e.readyMs = Date.now() - e.at;
-          say(`${label(e)}: dev server pid ${server.pid} answering again ${secs(e.readyMs)} after the kill`);
-        }
+        if (e.kind === 'worker_kill') await killWorker(run, e);
+        else await restartServer(run, e);
         // The next event waits for this one's recovery, so each figure measures one crash.
-        const first = await awaitProgress(e.at + e.readyMs);
+        const first = await awaitProgress(run, e.at! + e.readyMs!);
         if (first) {
-          e.firstCallMs = Date.parse(first.at) - e.at;
+          e.firstCallMs = Date.parse(first.at) - e.at!;
           say(`${label(e)}: progress again, first CXone call (${first.method} ${first.path}) ${secs(e.firstCallMs)} after the kill`);
         } else if (!signal.aborted) {
-          say(`${label(e)}: no CXone call within ${PROGRESS_WAIT_MS / 1000} s of the replacement being ready (${inFlight()} handoffs in flight)`);
+          say(`${label(e)}: no CXone call within ${PROGRESS_WAIT_MS / 1000} s of the replacement being ready (${inFlight(run)} handoffs in flight)`);
         }
       } catch (err) {
         e.error = errText(err);
         throw new Error(`${label(e)} failed: ${e.error}`);
       }
     }
-  })()
-    .catch((err: unknown) => {
-      harnessError = err;
-      stop.abort('error' satisfies StopReason);
-    })
-    .finally(() => {
-      eventsDone = true;
-    });
+  } catch (err) {
+    run.harnessError = err;
+    run.stop.abort('error' satisfies StopReason);
+  } finally {
+    run.eventsDone = true;
+  }
+}
 
-  await Promise.all([starting, polling, chaos, injecting]);
-  // What the faults still have armed says how many requests they applied to; then none is left.
-  const armed = faultPlan.length > 0 ? await control.faults() : [];
-  if (armed.length > 0) await control.clearFaults();
-  const runEnd = Date.now();
-  const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
-  if (reason === 'interrupted') return { code: 130, output: [] };
-  if (reason === 'error') return { code: 1, output: [`chaos: ${errText(harnessError)} (logs in ${tmpDir})`] };
+/** SIGKILL the worker, then start a new one; `e` gets the pids and the time until it polls. */
+async function killWorker(run: ChaosRun, e: ChaosEvent): Promise<void> {
+  const { live } = run.stack;
+  const old = live.worker!;
+  e.killedPid = old.pid;
+  e.at = Date.now();
+  await old.kill();
+  say(`${label(e)}: worker pid ${old.pid} SIGKILLed (${e.inFlight} handoffs in flight, ${e.startedSoFar}/${run.args.handoffs} started); starting a new worker`);
+  live.worker = undefined;
+  live.worker = await startWorker(run.stack.files.tmpDir, run.stack.workerLogs, live.server!, run.stack.sim.url);
+  e.newPid = live.worker.pid;
+  e.readyMs = Date.now() - e.at;
+  say(`${label(e)}: new worker pid ${live.worker.pid} ready ${secs(e.readyMs)} after the kill`);
+}
 
-  // --- the evidence ----------------------------------------------------------------------------
-  say('checking the evidence: every workflow as Temporal describes it, the simulator journal and state');
+/** SIGKILL the dev server, then start it again on its port with the same SQLite file (three tries). */
+async function restartServer(run: ChaosRun, e: ChaosEvent): Promise<void> {
+  const { live, port, cliPath, files } = run.stack;
+  const signal = run.stop.signal;
+  const old = live.server!;
+  e.killedPid = old.pid;
+  e.at = Date.now();
+  process.kill(old.pid, 'SIGKILL');
+  await waitPortClosed(port);
+  say(`${label(e)}: dev server pid ${old.pid} SIGKILLed (${e.inFlight} handoffs in flight, ${e.startedSoFar}/${run.args.handoffs} started); starting it again on port ${port} with the same SQLite file`);
+  live.server = undefined;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      live.server = await startServer(cliPath, port, files.dbFile);
+      break;
+    } catch (err) {
+      if (attempt >= 3 || signal.aborted) throw err;
+      say(`${label(e)}: the dev server did not come back (${errText(err)}); trying again`);
+      await pause(1_000, signal);
+    }
+  }
+  e.newPid = live.server.pid;
+  e.readyMs = Date.now() - e.at;
+  say(`${label(e)}: dev server pid ${live.server.pid} answering again ${secs(e.readyMs)} after the kill`);
+}
+
+/** The first CXone call (not a token or the stream) after `sinceMs`, watched live in the journal; undefined if all work is done first. */
+async function awaitProgress(run: ChaosRun, sinceMs: number): Promise<JournalEntry | undefined> {
+  const signal = run.stop.signal;
+  while (!signal.aborted && Date.now() - sinceMs < PROGRESS_WAIT_MS) {
+    const first = firstProgressAfter((await run.stack.control.journal()).entries, sinceMs);
+    if (first) return first;
+    if (closed(run) === run.args.handoffs) return undefined;
+    await pause(250, signal);
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+
+/** Every handoff's final status (and result, when completed) as Temporal describes it; describe errors retried for CHECK_GRACE_MS. */
+async function settleStatuses(run: ChaosRun): Promise<void> {
   const checkUntil = Date.now() + CHECK_GRACE_MS;
-  await mapLimit(handoffs, POLL_CONCURRENCY, async (h) => {
+  await mapLimit(run.plan.handoffs, POLL_CONCURRENCY, async (h) => {
     for (;;) {
       try {
-        const handle = client.workflow.getHandle(h.workflowId);
+        const handle = run.stack.client.workflow.getHandle(h.workflowId);
         const d = await handle.describe();
         h.status = d.status.name;
         if (d.closeTime) h.closedAt = d.closeTime.getTime();
@@ -588,11 +657,36 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
           h.status = `UNKNOWN (${errText(err)})`;
           return;
         }
-        await sleep(500);
+        await pause(500);
       }
     }
   });
-  const [{ entries }, state]: [{ entries: JournalEntry[] }, SimState] = await Promise.all([control.journal(), control.state()]);
+}
+
+/** Each event's first CXone call after its recovery (when the live watch missed it) and the next completion after it. */
+function completeRecoveryFigures(events: ChaosEvent[], handoffs: Handoff[], entries: JournalEntry[]): void {
+  for (const e of events) {
+    if (e.at === undefined || e.readyMs === undefined) continue;
+    const first = e.firstCallMs === undefined ? firstProgressAfter(entries, e.at + e.readyMs) : undefined;
+    if (first) e.firstCallMs = Date.parse(first.at) - e.at;
+    const next = Math.min(...handoffs.filter((h) => h.status === 'COMPLETED' && h.closedAt !== undefined && h.closedAt >= e.at!).map((h) => h.closedAt!));
+    if (Number.isFinite(next)) e.nextCompletionMs = next - e.at;
+  }
+}
+
+const spread = (values: Array<number | undefined>) => {
+  const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
+  return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) };
+};
+
+/**
+ * The verdict and everything the summary and the report say, from the simulator's journal and
+ * state and the results Temporal reported (`armed`: the faults the simulator still had armed).
+ */
+async function checkEvidence(run: ChaosRun, armed: Awaited<ReturnType<SimControl['faults']>>) {
+  const { args, plan } = run;
+  const { handoffs, events } = plan;
+  const [{ entries }, state]: [{ entries: JournalEntry[] }, SimState] = await Promise.all([run.stack.control.journal(), run.stack.control.state()]);
   const keyIndex = transferKeyIndex(state.interactions);
   const duplicates = duplicateTransfers(entries, keyIndex);
   const onHold = leftOnHold(state.interactions);
@@ -608,13 +702,7 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   // Replays on any endpoint: activities that ran again after a crash and were answered from memory.
   const replays = tally(entries.filter((e) => e.replayed).map(endpointOf));
 
-  for (const e of events) {
-    if (e.at === undefined || e.readyMs === undefined) continue;
-    const first = e.firstCallMs === undefined ? firstProgressAfter(entries, e.at + e.readyMs) : undefined;
-    if (first) e.firstCallMs = Date.parse(first.at) - e.at;
-    const next = Math.min(...handoffs.filter((h) => h.status === 'COMPLETED' && h.closedAt !== undefined && h.closedAt >= e.at!).map((h) => h.closedAt!));
-    if (Number.isFinite(next)) e.nextCompletionMs = next - e.at;
-  }
+  completeRecoveryFigures(events, handoffs, entries);
   const restart = events.find((e) => e.kind === 'server_restart');
   const lostByRestart = restart?.at === undefined ? [] : handoffs.filter((h) => h.status === 'NOT_FOUND' && h.startedAt !== undefined && h.startedAt < restart.at!).map((h) => h.workflowId);
 
@@ -626,6 +714,7 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   const holdUpdates = { handoffs: handoffs.filter((h) => (h.result?.holdUpdatesSent ?? 0) > 0).length, sent: handoffs.reduce((n, h) => n + (h.result?.holdUpdatesSent ?? 0), 0) };
   const warned = handoffs.filter((h) => (h.result?.warnings.length ?? 0) > 0);
   // Per handoff: what its result says, and how long its guest stayed on hold after the agent joined (sim holds vs the stream's event).
+  const { agentJoinedAt } = run.stack.routing;
   const evidenceEnd = Date.now();
   const perHandoff = handoffs.map((h) => ({
     interactionId: h.interactionId,
@@ -639,17 +728,13 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
     agentJoinedAt: agentJoinedAt.has(h.interactionId) ? new Date(agentJoinedAt.get(h.interactionId)!).toISOString() : undefined,
     onHoldAfterAgentMs: onHoldAfterAgentMs(state.interactions[h.interactionId]?.holds ?? [], agentJoinedAt.get(h.interactionId), evidenceEnd),
   }));
-  const spread = (values: Array<number | undefined>) => {
-    const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);
-    return { n: sorted.length, p50: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1) };
-  };
   const holdAfterAgent = spread(perHandoff.map((h) => h.onHoldAfterAgentMs));
   const retryAfterWaited = spread(perHandoff.map((h) => h.retryAfterWaitedMs));
   const longestHold = perHandoff.reduce<(typeof perHandoff)[number] | undefined>((best, h) => ((h.onHoldAfterAgentMs ?? -1) > (best?.onHoldAfterAgentMs ?? -1) ? h : best), undefined);
   const warnings = tally(warned.flatMap((h) => h.result!.warnings.map((w) => w.split(':')[0]!.replace(/#\d+/g, '#n').slice(0, 80))));
   // The faults: what they were armed for and what they hit (sim), what they answered (journal), and
   // whether every retry after a 429 waited its Retry-After (calls with an Idempotency-Key: one step each).
-  const faultTally = tallyFaults(injected, armed);
+  const faultTally = tallyFaults(run.injected, armed);
   const answeredByFaults = faultAnswers(entries);
   const retryAfter = checkRetryAfter(entries.filter((e) => e.idempotencyKey !== null));
 
@@ -661,23 +746,34 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
     contextsInProgress: inProgress.length,
     fallbackMessagesMissing: fallbackMessages.missing.length,
   };
-  const ok = verdictOk(verdict);
+  return {
+    entries, state, armed, duplicates, onHold, multiRecorded, transfers, replays, lostByRestart, inProgress, fallbackMessages, attention, holdUpdates, warned,
+    perHandoff, holdAfterAgent, retryAfterWaited, longestHold, warnings, faultTally, answeredByFaults, retryAfter, verdict, ok: verdictOk(verdict),
+  };
+}
 
-  // Forensics for every handoff with a problem (or marked needsAttention): its result, its
-  // interaction in the simulator and its journal entries in the report; and for the first few, when
-  // the verdict fails or a handoff needs attention, `handoff doctor handoff` and the history, taken
-  // while the dev server still runs (it is gone after the run).
+type Evidence = Awaited<ReturnType<typeof checkEvidence>>;
+
+/**
+ * Forensics for every handoff with a problem (or marked needsAttention): its result, its
+ * interaction in the simulator and its journal entries in the report; and for the first few, when
+ * the verdict fails or a handoff needs attention, `handoff doctor handoff` and the history, taken
+ * while the dev server still runs (it is gone after the run).
+ */
+async function collectForensics(run: ChaosRun, ev: Evidence) {
+  const { handoffs } = run.plan;
+  const { tmpDir } = run.stack.files;
   const problemsOf = new Map<string, string[]>();
   const flag = (interactionId: string, what: string) => problemsOf.set(interactionId, [...(problemsOf.get(interactionId) ?? []), what]);
   for (const h of handoffs) if (h.status !== 'COMPLETED' && h.status !== 'NOT_STARTED') flag(h.interactionId, `status ${h.status ?? 'unknown'}`);
-  for (const d of duplicates) flag(d.interactionId, `duplicate transfer (${d.accepted} accepted)`);
-  for (const o of onHold) flag(o.interactionId, `left on hold (${o.holdIds.join(', ')})`);
-  for (const id of inProgress) flag(id, 'context in progress');
-  for (const m of fallbackMessages.missing) flag(m.interactionId, `fallback message missing (${m.fallbackAction})`);
-  for (const a of attention) flag(a.interactionId, `needs attention: ${a.needsAttention.join(', ')}`);
+  for (const d of ev.duplicates) flag(d.interactionId, `duplicate transfer (${d.accepted} accepted)`);
+  for (const o of ev.onHold) flag(o.interactionId, `left on hold (${o.holdIds.join(', ')})`);
+  for (const id of ev.inProgress) flag(id, 'context in progress');
+  for (const m of ev.fallbackMessages.missing) flag(m.interactionId, `fallback message missing (${m.fallbackAction})`);
+  for (const a of ev.attention) flag(a.interactionId, `needs attention: ${a.needsAttention.join(', ')}`);
   const forensics = [...problemsOf].map(([interactionId, problems]) => {
     const h = handoffs.find((x) => x.interactionId === interactionId);
-    const sim = state.interactions[interactionId];
+    const sim = ev.state.interactions[interactionId];
     return {
       workflowId: handoffWorkflowId(interactionId),
       interactionId,
@@ -685,19 +781,20 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
       status: h?.status,
       result: h?.result,
       sim: sim && { state: sim.state, context: sim.context, holds: sim.holds, transfers: sim.transfers.length, messages: sim.messages.map((m) => ({ at: m.timestamp, body: m.body })) },
-      journal: entriesOfInteraction(entries, interactionId).map(({ seq, at: when, method, path: p, status, idempotencyKey, durationMs, replayed, fault, retryAfter: ra }) => ({ seq, at: when, method, path: p, status, idempotencyKey, durationMs, replayed, fault, ...(ra === undefined ? {} : { retryAfter: ra }) })),
+      journal: entriesOfInteraction(ev.entries, interactionId).map(({ seq, at: when, method, path: p, status, idempotencyKey, durationMs, replayed, fault, retryAfter: ra }) => ({ seq, at: when, method, path: p, status, idempotencyKey, durationMs, replayed, fault, ...(ra === undefined ? {} : { retryAfter: ra }) })),
       doctorFile: undefined as string | undefined,
       historyFile: undefined as string | undefined,
     };
   });
-  if ((!ok || attention.length > 0) && server) {
+  const server = run.stack.live.server;
+  if ((!ev.ok || ev.attention.length > 0) && server) {
     const address = server.address;
     const namespace = server.namespace;
     await mapLimit(forensics.slice(0, FORENSICS_LIMIT), 2, async (f) => {
       f.doctorFile = path.join(tmpDir, `doctor-${f.workflowId}.txt`);
       await writeFile(f.doctorFile, await doctorHandoff(f.workflowId, address, namespace));
       try {
-        const history = await client.workflow.getHandle(f.workflowId).fetchHistory();
+        const history = await run.stack.client.workflow.getHandle(f.workflowId).fetchHistory();
         f.historyFile = path.join(tmpDir, `history-${f.workflowId}.json`);
         await writeFile(f.historyFile, historyToJSON(history));
       } catch (err) {
@@ -705,15 +802,41 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
       }
     });
   }
+  return forensics;
+}
+
+type Forensics = Awaited<ReturnType<typeof collectForensics>>;
+
+/** How the handoffs ended: statuses and outcomes tallied, and those not completed. */
+function tallyHandoffs(handoffs: Handoff[]) {
   const outcomes = tally(handoffs.filter((h) => h.result).map((h) => (h.result!.fallbackAction ? `${h.result!.outcome} (${h.result!.fallbackAction})` : h.result!.outcome)));
   const statuses = tally(handoffs.map((h) => h.status ?? 'UNKNOWN'));
   const notCompleted = handoffs.filter((h) => h.status !== 'COMPLETED').map((h) => ({ workflowId: h.workflowId, status: h.status, startedAt: h.startedAt && new Date(h.startedAt).toISOString() }));
-  const wallMs = Date.now() - t0;
+  return { outcomes, statuses, notCompleted };
+}
 
-  // --- the report ------------------------------------------------------------------------------
+type HandoffTally = ReturnType<typeof tallyHandoffs>;
+
+/** The run's times: wall time since the process started, and the run from the plan to the end of the loops. */
+interface Timings {
+  wallMs: number;
+  runEnd: number;
+  reason: StopReason | undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The results
+
+/** The summary for stdout, up to (not including) the Report and Worker logs lines and the verdict. */
+function summaryLines(run: ChaosRun, ev: Evidence, forensics: Forensics, ended: HandoffTally, timings: Timings): string[] {
+  const { args, plan } = run;
+  const { handoffs, events, faultPlan, faultEndpoints } = plan;
+  const { statuses, outcomes, notCompleted } = ended;
+  const { entries, transfers, replays, faultTally, retryAfter, fallbackMessages, holdAfterAgent, longestHold, retryAfterWaited, holdUpdates, warned, warnings, attention } = ev;
+  const { signals } = run.stack.routing;
   const out: string[] = [];
   out.push('');
-  out.push(`Chaos run: ${args.handoffs} handoffs, ${args.kills} worker kills, 1 dev-server restart (seed ${args.seed}); wall time ${secs(wallMs)} (run ${secs(runEnd - runStart)})`);
+  out.push(`Chaos run: ${args.handoffs} handoffs, ${args.kills} worker kills, 1 dev-server restart (seed ${args.seed}); wall time ${secs(timings.wallMs)} (run ${secs(timings.runEnd - plan.runStart)})`);
   out.push(`Statuses: ${statuses.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   out.push(`Outcomes: ${outcomes.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
   const latencies = handoffs.filter((h) => h.result).map((h) => h.result!.latencyMs).sort((a, b) => a - b);
@@ -722,7 +845,7 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   out.push('Recovery, measured from each SIGKILL: replacement ready (worker polling / server answering) · first CXone API call after that · next handoff completion');
   for (const e of events) {
     if (e.at === undefined) {
-      out.push(`  ${label(e).padEnd(14)} planned at ${rel(at(e.plannedAtMs))}: not done (the run stopped first)`);
+      out.push(`  ${label(e).padEnd(14)} planned at ${rel(at(plan, e.plannedAtMs))}: not done (the run stopped first)`);
       continue;
     }
     const pids = `pid ${e.killedPid} → ${e.newPid ?? '?'}`;
@@ -730,10 +853,10 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   }
   out.push(`Transfers (journal): ${transfers.calls} calls, ${transfers.accepted} accepted, ${transfers.replayed} idempotent replays, ${transfers.rejected} rejected; journal ${entries.length} entries${journalComplete(entries) ? '' : ' (TRUNCATED: the oldest entries were dropped, duplicates may be missed)'}`);
   out.push(`Idempotent replays (a CXone call repeated after a crash, answered from memory): ${replays.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
-  out.push(`Routing signals from the stream: ${signals.delivered} delivered, ${signals.no_handoff} no handoff running, ${signals.failed} failed (left to the queue check); start calls retried: ${startErrors.count}; describe errors while polling: ${pollErrors}`);
+  out.push(`Routing signals from the stream: ${signals.delivered} delivered, ${signals.no_handoff} no handoff running, ${signals.failed} failed (left to the queue check); start calls retried: ${run.startRetries}; describe errors while polling: ${run.pollErrors}`);
   if (args.faults === 'mix') {
     const usage = (u: FaultUsage) => `${u.faults} (${u.hit}/${u.uses} requests hit)`;
-    out.push(`Faults injected (--faults mix): ${usage(faultTally.total)}${faultErrors ? `; ${faultErrors} failed to register` : ''}${injected.length < faultPlan.length ? `; ${faultPlan.length - injected.length} planned ones not injected (the handoffs were done first)` : ''}`);
+    out.push(`Faults injected (--faults mix): ${usage(faultTally.total)}${run.faultErrors ? `; ${run.faultErrors} failed to register` : ''}${run.injected.length < faultPlan.length ? `; ${faultPlan.length - run.injected.length} planned ones not injected (the handoffs were done first)` : ''}`);
     out.push(`  by kind: ${(Object.keys(FAULT_KIND_LABELS) as FaultKind[]).map((k) => `${FAULT_KIND_LABELS[k]} ${usage(faultTally.byKind[k] ?? { faults: 0, uses: 0, hit: 0 })}`).join(', ')}`);
     out.push(`  by endpoint: ${faultEndpoints.map((e) => endpointLabel(e)).map((e) => `${e} ${usage(faultTally.byEndpoint[e] ?? { faults: 0, uses: 0, hit: 0 })}`).join(', ')}`);
     const byStatus = tally(entries.filter((e) => e.fault).map((e) => String(e.status)));
@@ -752,10 +875,10 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   out.push(`Hold updates sent (results): ${holdUpdates.sent} in ${holdUpdates.handoffs} handoffs (each after a queue check: queue, agents, interaction)`);
   out.push(`Warnings (results): ${warned.length} handoffs${warnings.length ? ` — ${warnings.map(([k, n]) => `${k} ${n}`).join(', ')}` : ''}`);
   out.push(`Needs attention (results): ${attention.length} handoffs${attention.length ? ` — ${tally(attention.flatMap((a) => a.needsAttention)).map(([k, n]) => `${k} ${n}`).join(', ')}` : ''}`);
-  for (const d of duplicates) out.push(`  DUPLICATE TRANSFER: ${handoffWorkflowId(d.interactionId)} — ${d.accepted} accepted transfer answers (journal seq ${d.seqs.join(', ')})`);
-  for (const id of multiRecorded.filter((i) => !duplicates.some((d) => d.interactionId === i))) out.push(`  the simulator recorded more than one transfer for ${id} (journal did not show it)`);
-  for (const h of onHold) out.push(`  LEFT ON HOLD: ${handoffWorkflowId(h.interactionId)} — hold ${h.holdIds.join(', ')} still on_hold`);
-  for (const id of inProgress) out.push(`  CONTEXT IN PROGRESS: ${handoffWorkflowId(id)} — handoff_status still in_progress`);
+  for (const d of ev.duplicates) out.push(`  DUPLICATE TRANSFER: ${handoffWorkflowId(d.interactionId)} — ${d.accepted} accepted transfer answers (journal seq ${d.seqs.join(', ')})`);
+  for (const id of ev.multiRecorded.filter((i) => !ev.duplicates.some((d) => d.interactionId === i))) out.push(`  the simulator recorded more than one transfer for ${id} (journal did not show it)`);
+  for (const h of ev.onHold) out.push(`  LEFT ON HOLD: ${handoffWorkflowId(h.interactionId)} — hold ${h.holdIds.join(', ')} still on_hold`);
+  for (const id of ev.inProgress) out.push(`  CONTEXT IN PROGRESS: ${handoffWorkflowId(id)} — handoff_status still in_progress`);
   for (const m of fallbackMessages.missing) out.push(`  FALLBACK MESSAGE MISSING: ${handoffWorkflowId(m.interactionId)} — ${m.fallbackAction}: neither sent nor marked needsAttention`);
   for (const a of attention) out.push(`  needs attention: ${handoffWorkflowId(a.interactionId)} — ${a.needsAttention.join(', ')}`);
   for (const f of forensics.filter((x) => x.doctorFile)) out.push(`  forensics: ${f.workflowId} — ${f.problems.join('; ')}: ${f.doctorFile}${f.historyFile ? `, ${f.historyFile}` : ''}`);
@@ -764,101 +887,138 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: (fn:
   for (const h of unfinished.slice(0, 20)) out.push(`  NOT COMPLETED: ${h.workflowId} — ${h.status}`);
   if (unfinished.length > 20) out.push(`  … and ${unfinished.length - 20} more not completed (see the JSON report)`);
   if (neverStarted.length > 0) out.push(`  ${neverStarted.length} handoffs were never started (the run stopped first)`);
-  if (lostByRestart.length > 0) out.push(`  LOST BY THE SERVER RESTART (started before the SIGKILL, unknown after): ${lostByRestart.join(', ')}`);
-  if (reason === 'deadline') out.push(`  the ${args.timeoutSeconds} s deadline ended the run before every handoff finished (a handoff still running keeps its guest on hold)`);
+  if (ev.lostByRestart.length > 0) out.push(`  LOST BY THE SERVER RESTART (started before the SIGKILL, unknown after): ${ev.lostByRestart.join(', ')}`);
+  if (timings.reason === 'deadline') out.push(`  the ${args.timeoutSeconds} s deadline ended the run before every handoff finished (a handoff still running keeps its guest on hold)`);
+  return out;
+}
 
-  const report = {
+/** The JSON report (bench/results/chaos-<timestamp>.json). */
+function chaosReport(run: ChaosRun, ev: Evidence, forensics: Forensics, ended: HandoffTally, timings: Timings) {
+  const { args, plan } = run;
+  const { verdict, attention, transfers, holdUpdates, holdAfterAgent, retryAfterWaited, warned, warnings, fallbackMessages, retryAfter, faultTally, entries } = ev;
+  return {
     kind: 'chaos',
-    ok,
+    ok: ev.ok,
     verdict: verdictLine(verdict),
     counts: {
       ...verdict,
       needsAttention: attention.length,
-      statuses: Object.fromEntries(statuses),
-      outcomes: Object.fromEntries(outcomes),
+      statuses: Object.fromEntries(ended.statuses),
+      outcomes: Object.fromEntries(ended.outcomes),
       transfers,
-      replays: Object.fromEntries(replays),
+      replays: Object.fromEntries(ev.replays),
       holdUpdates,
       onHoldAfterAgentMs: holdAfterAgent,
       retryAfterWaitedMs: retryAfterWaited,
       warnings: { handoffs: warned.length, byKind: Object.fromEntries(warnings) },
       fallbackMessages: { checked: fallbackMessages.checked, sent: fallbackMessages.sent, marked: fallbackMessages.marked, missing: fallbackMessages.missing.length },
       retryAfter,
-      routingSignals: signals,
-      startRetries: startErrors.count,
-      pollErrors,
+      routingSignals: run.stack.routing.signals,
+      startRetries: run.startRetries,
+      pollErrors: run.pollErrors,
     },
     faults: {
       mode: args.faults,
-      planned: faultPlan.length,
+      planned: plan.faultPlan.length,
       injected: faultTally.total.faults,
       uses: faultTally.total.uses,
       hit: faultTally.total.hit,
-      registerErrors: faultErrors,
+      registerErrors: run.faultErrors,
       byKind: faultTally.byKind,
       byEndpoint: faultTally.byEndpoint,
-      answers: Object.fromEntries(answeredByFaults),
-      stillArmedAtEnd: armed.length,
-      endpoints: faultEndpoints.map(endpointLabel),
-      list: injected,
+      answers: Object.fromEntries(ev.answeredByFaults),
+      stillArmedAtEnd: ev.armed.length,
+      endpoints: plan.faultEndpoints.map(endpointLabel),
+      list: run.injected,
     },
-    duplicates,
-    leftOnHold: onHold,
-    contextsInProgress: inProgress,
+    duplicates: ev.duplicates,
+    leftOnHold: ev.onHold,
+    contextsInProgress: ev.inProgress,
     fallbackMessagesMissing: fallbackMessages.missing,
     needsAttention: attention,
     forensics,
-    handoffs: perHandoff,
-    multipleTransferRecords: multiRecorded,
-    notCompleted,
-    lostByServerRestart: lostByRestart,
-    events: events.map((e) => ({ ...e, at: e.at && new Date(e.at).toISOString(), plannedAt: new Date(at(e.plannedAtMs)).toISOString() })),
+    handoffs: ev.perHandoff,
+    multipleTransferRecords: ev.multiRecorded,
+    notCompleted: ended.notCompleted,
+    lostByServerRestart: ev.lostByRestart,
+    events: plan.events.map((e) => ({ ...e, at: e.at && new Date(e.at).toISOString(), plannedAt: new Date(at(plan, e.plannedAtMs)).toISOString() })),
     timings: {
-      wallMs,
-      runMs: runEnd - runStart,
-      startWindowMs: Math.round(windowMs),
-      latencyMs: handoffs.filter((h) => h.result).map((h) => h.result!.latencyMs),
-      stoppedBy: reason ?? 'done',
+      wallMs: timings.wallMs,
+      runMs: timings.runEnd - plan.runStart,
+      startWindowMs: Math.round(plan.windowMs),
+      latencyMs: plan.handoffs.filter((h) => h.result).map((h) => h.result!.latencyMs),
+      stoppedBy: timings.reason ?? 'done',
     },
     settings: { ...args, taskQueue: TASK_QUEUE, startRatePerSecond: START_RATE_PER_SECOND, agentAssignDelayMs: AGENT_DELAY_MS, handoffOptions: HANDOFF_OPTIONS },
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', totalMemoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` },
     command: { argv: [path.basename(process.execPath), ...process.execArgv, path.relative(process.cwd(), process.argv[1] ?? ''), ...process.argv.slice(2)].join(' '), npmScript: process.env.npm_lifecycle_event },
     journalEntries: entries.length,
     journalComplete: journalComplete(entries),
-    tmpDir,
-    workerLogs,
+    tmpDir: run.stack.files.tmpDir,
+    workerLogs: run.stack.workerLogs,
     startedAt: new Date(t0).toISOString(),
   };
+}
+
+/** Write the report to bench/results/chaos-<timestamp of the process start>.json; its path. */
+async function writeReport(report: ReturnType<typeof chaosReport>): Promise<string> {
   const resultsDir = path.resolve(__dirname, 'results');
   await mkdir(resultsDir, { recursive: true });
   const reportFile = path.join(resultsDir, `chaos-${new Date(t0).toISOString().replace(/:/g, '-')}.json`);
   await writeFile(reportFile, `${JSON.stringify(report, null, 2)}\n`);
+  return reportFile;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The run
+
+/** The four loops side by side until all is done or the run is stopped; then the faults still armed, cleared. */
+async function runLoops(run: ChaosRun) {
+  await Promise.all([startHandoffs(run), pollCompletions(run), injectFaults(run), runChaosEvents(run)]);
+  // What the faults still have armed says how many requests they applied to; then none is left.
+  const armed = run.plan.faultPlan.length > 0 ? await run.stack.control.faults() : [];
+  if (armed.length > 0) await run.stack.control.clearFaults();
+  return armed;
+}
+
+async function runChaos(args: Args, stop: AbortController, registerCleanup: RegisterCleanup): Promise<RunResult> {
+  const signal = stop.signal;
+  const random = seededRandom(args.seed);
+  const files = await createRunFiles(args, registerCleanup);
+  const stack = await startStack(files, registerCleanup);
+  const plan = await planRun(args, random, stack.control);
+  const run: ChaosRun = { args, random, stop, stack, plan, startRetries: 0, pollErrors: 0, injected: [], faultErrors: 0, allClosed: new AbortController(), eventsDone: false };
+
+  const armed = await runLoops(run);
+  const runEnd = Date.now();
+  const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
+  if (reason === 'interrupted') return { code: 130, output: [] };
+  if (reason === 'error') return { code: 1, output: [`chaos: ${errText(run.harnessError)} (logs in ${files.tmpDir})`] };
+
+  say('checking the evidence: every workflow as Temporal describes it, the simulator journal and state');
+  await settleStatuses(run);
+  const ev = await checkEvidence(run, armed);
+  const forensics = await collectForensics(run, ev);
+  const ended = tallyHandoffs(plan.handoffs);
+  const timings: Timings = { wallMs: Date.now() - t0, runEnd, reason };
+
+  const out = summaryLines(run, ev, forensics, ended, timings);
+  const reportFile = await writeReport(chaosReport(run, ev, forensics, ended, timings));
   out.push(`Report: ${path.relative(process.cwd(), reportFile)}`);
-  out.push(`Worker logs: ${workerLogs.join(', ')}`);
-  keepDb = !ok;
-  out.push(verdictLine(verdict));
-  return { code: ok ? 0 : 1, output: out };
+  out.push(`Worker logs: ${stack.workerLogs.join(', ')}`);
+  files.keepDb = !ev.ok;
+  out.push(verdictLine(ev.verdict));
+  return { code: ev.ok ? 0 : 1, output: out };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Entry point
 
-async function main(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let args: Args;
-  try {
-    args = parseArgs(argv);
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`chaos: ${err.message}\n${USAGE}\n`);
-    return 2;
-  }
-
-  const stop = new AbortController();
-  const cleanups: Array<() => Promise<void>> = [];
+/**
+ * Ctrl-C or SIGTERM stops the run (its checks are skipped, everything started is stopped); a second
+ * one SIGKILLs the children and exits. On exit, whatever happens, no child outlives this process.
+ */
+function stopOnSignals(stop: AbortController): void {
   let interrupted = 0;
   const onSignal = (name: string) => {
     interrupted += 1;
@@ -881,6 +1041,25 @@ async function main(argv: string[]): Promise<number> {
       }
     }
   });
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`chaos: ${err.message}\n${USAGE}\n`);
+    return 2;
+  }
+
+  const stop = new AbortController();
+  const cleanups: Array<() => Promise<void>> = [];
+  stopOnSignals(stop);
   const deadline = setTimeout(() => {
     say(`the ${args.timeoutSeconds} s deadline is reached: stopping, then checking what there is`);
     stop.abort('deadline' satisfies StopReason);

@@ -2,7 +2,10 @@
 'use strict';
 // `npm test`: make sure the Temporal CLI exists (building it once, with progress, before any test
 // starts a clock), then run every test file under test/ with Node's test runner through tsx.
-// Usage: node scripts/run-tests.js [unit|workflows|replay|e2e ...] [--only-file <path>]
+// Usage: node scripts/run-tests.js [unit|workflows|replay|e2e ...] [file.test.ts ...]
+//   no argument: every suite; suite names: every *.test.ts under test/<suite>/, subfolders included;
+//   files (*.ts, relative to the current directory or absolute): only those, whatever suites are named.
+// The Temporal CLI is located (or built) unless every file to run is under test/unit/.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -11,7 +14,7 @@ const root = path.resolve(__dirname, '..');
 const suites = ['unit', 'workflows', 'replay', 'e2e'];
 const args = process.argv.slice(2);
 const wanted = args.filter((a) => suites.includes(a));
-const explicitFiles = args.filter((a) => a.endsWith('.ts'));
+const explicitFiles = args.filter((a) => a.endsWith('.ts')).map((a) => path.resolve(a));
 
 function collect(dir) {
   if (!fs.existsSync(dir)) return [];
@@ -29,7 +32,8 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const needsTemporal = files.some((f) => !f.includes(`${path.sep}unit${path.sep}`));
+const unitDir = path.join(root, 'test', 'unit') + path.sep;
+const needsTemporal = files.some((f) => !f.startsWith(unitDir));
 if (needsTemporal) {
   const located = spawnSync(process.execPath, [path.join(root, 'bin', 'handoff.js'), 'temporal-path'], {
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -20,6 +20,7 @@ import { SimControl, startSimulator, type RunningSimulator } from '../../src/sim
 import { createHandoffStarter, type HandoffStarter } from '../../src/starter/start-handoff';
 import { RECOMMENDED_DYNAMIC_CONFIG, startDevServer, type RunningDevServer } from '../../src/temporal/dev-server';
 import type { BotHandoffInput } from '../../workflows/definitions';
+import { simulatorHandoffInput } from './handoff-input';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
 
 export interface BenchStackOptions {
@@ -179,15 +180,7 @@ export async function startBenchStack(opts: BenchStackOptions = {}): Promise<Ben
 
 /** A handoff input for a simulator interaction; ends at the hold message unless options say otherwise. */
 export function benchInput(interactionId: string, conversationId: string, options: BotHandoffInput['options'] = {}): BotHandoffInput {
-  return {
-    interactionId,
-    conversationId,
-    channel: 'webchat',
-    trigger: { kind: 'intent', score: 0.92 },
-    target: { queueId: 'queue-tech-support-01', skillGroupId: 'skill-group-advanced-troubleshooting', priority: 1 },
-    guest: { sessionId: `sess-${interactionId.slice(0, 8)}`, language: 'en-US', tier: 'premium' },
-    options: { maxQueueWaitSeconds: 0, ...options },
-  };
+  return simulatorHandoffInput(interactionId, conversationId, { options });
 }
 
 /** Run `fn` over `items` with at most `limit` in flight. */

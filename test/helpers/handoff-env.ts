@@ -20,6 +20,7 @@ import { StreamListener } from '../../src/starter/stream';
 import { routingEventOf } from '../../src/starter/trigger';
 import { createHandoffWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { handoffWorkflowId, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
+import { simulatorHandoffInput } from '../../bench/lib/handoff-input';
 import { createTestEnv } from './temporal';
 import { seedApi } from '../../src/cxone/profiles/seed';
 
@@ -133,16 +134,8 @@ export async function startHandoffStack(opts: StackOptions = {}): Promise<Handof
  * tests pass their own options.
  */
 export function handoffInput(interactionId: string, conversationId: string, overrides: Partial<BotHandoffInput> = {}): BotHandoffInput {
-  return {
-    interactionId,
-    conversationId,
-    channel: 'webchat',
-    trigger: { kind: 'intent', score: 0.92 },
-    target: { queueId: 'queue-tech-support-01', skillGroupId: 'skill-group-advanced-troubleshooting', priority: 1 },
-    guest: { sessionId: 'sess-123', language: 'en-US', tier: 'premium' },
-    ...overrides,
-    options: { maxQueueWaitSeconds: 0, ...overrides.options },
-  };
+  // The session id the transfer carries (botSessionId) is fixed: the tests check it.
+  return simulatorHandoffInput(interactionId, conversationId, { guest: { sessionId: 'sess-123', language: 'en-US', tier: 'premium' }, ...overrides });
 }
 
 /** The simulator's state of one interaction (transfers, holds, messages, context); fails if it does not exist. */
