@@ -1,5 +1,5 @@
 /**
- * A command run through serve() (src/commands/lifecycle.ts) for test/unit/lifecycle.test.ts, as a
+ * A command run through serve() (src/commands/lifecycle.ts) for test/unit/commands/lifecycle.test.ts, as a
  * child process: `node --import tsx test/helpers/serve-probe.ts <ok|hang|fail>`. It holds a handle
  * that never closes (as the SDK Runtime does); `hang` registers a cleanup that never finishes,
  * `fail` fails its start-up. Bound: STOP_BOUNDS_MS['codec-server'] (5 s).
