@@ -16,11 +16,11 @@ import { CxoneClient } from '../../src/cxone';
 import { silentLogger } from '../../src/log';
 import { SimControl, startSimulator, type RunningSimulator, type SimInteractionState } from '../../src/sim';
 import { createHandoffStarter } from '../../src/starter/start-handoff';
-import { StreamListener } from '../../src/starter/stream';
-import { routingEventOf } from '../../src/starter/trigger';
+import type { StreamListener } from '../../src/starter/stream';
 import { createHandoffWorker, WORKFLOWS_PATH } from '../../src/worker';
 import { handoffWorkflowId, type BotHandoffInput, type BotHandoffResult } from '../../workflows/definitions';
 import { simulatorHandoffInput } from '../../bench/lib/handoff-input';
+import { startRoutingListener } from './routing-listener';
 import { createTestEnv } from './temporal';
 import { seedApi } from '../../src/cxone/profiles/seed';
 
@@ -88,18 +88,7 @@ export async function startHandoffStack(opts: StackOptions = {}): Promise<Handof
   let routing: StreamListener | undefined;
   if (opts.routing) {
     const starter = createHandoffStarter({ client: env.client, taskQueue, logger: silentLogger });
-    routing = new StreamListener({
-      url: sim.wsUrl,
-      getToken: () => cxone.getAccessToken(),
-      logger: silentLogger,
-      backoff: { baseMs: 50, maxMs: 500 },
-      onEvent: async (event) => {
-        const r = routingEventOf(event);
-        if (r) await starter.notifyRouting(r, 'stream');
-      },
-    });
-    routing.start();
-    for (let i = 0; i < 100 && !routing.status.connected; i += 1) await new Promise((r) => setTimeout(r, 50));
+    routing = await startRoutingListener({ url: sim.wsUrl, getToken: () => cxone.getAccessToken(), logger: silentLogger, starter });
   }
 
   const start = (input: BotHandoffInput) =>
