@@ -3,6 +3,7 @@
  * its exit code; a ConfigError prints one line naming the bad variable and exits 2, a StartupError
  * (a port taken, …) one line naming what to fix and exits 1.
  */
+import type * as ClusterCommand from './commands/cluster';
 import type * as CodecServerCommand from './commands/codec-server';
 import type * as DevCommand from './commands/dev';
 import type * as DevServerCommand from './commands/dev-server';
@@ -62,6 +63,10 @@ const COMMANDS: Record<string, Command> = {
   'dev-server': {
     summary: 'run only the Temporal dev server with the project search attributes (--port, --ui-port, --db)',
     run: async (argv) => load<typeof DevServerCommand>('./commands/dev-server').runDevServerOnly(argv),
+  },
+  cluster: {
+    summary: 'the production topology without Docker: PostgreSQL, Temporal server services, two workers, starter, codec server (up|down|status)',
+    run: async (argv) => load<typeof ClusterCommand>('./commands/cluster').runCluster(argv),
   },
 };
 
