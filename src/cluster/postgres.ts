@@ -55,7 +55,12 @@ async function pg(pgs: Postgres, program: string, args: string[], opts: ExecFile
 export async function initPostgres(pgs: Postgres, dataDir: string): Promise<boolean> {
   if (await stat(path.join(dataDir, 'PG_VERSION')).catch(() => undefined)) return false;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  if (pgs.runAs) await chown(dataDir, pgs.runAs.uid, pgs.runAs.gid);
+  if (pgs.runAs) {
+    await chown(dataDir, pgs.runAs.uid, pgs.runAs.gid);
+    // Every folder above it must let that user through (a private temp folder does not).
+    const through = await run('runuser', ['-u', pgs.runAs.user, '--', 'test', '-x', dataDir]).then(() => true, () => false);
+    if (!through) throw new Error(`PostgreSQL runs as ${pgs.runAs.user}, who cannot reach ${dataDir}: put the cluster in a folder every user can enter (chmod o+x its parents), or pass --dir`);
+  }
   // trust on loopback: a throwaway local cluster, reachable only from this machine.
   await pg(pgs, 'initdb', ['-D', dataDir, '-U', 'postgres', '-E', 'UTF8', '--auth=trust', '--no-instructions']);
   return true;

@@ -1,17 +1,20 @@
 /**
  * The production topology cannot run here (no Docker engine), so its files are checked statically:
- * docker-compose.yml has every service with its ports, healthchecks and start order; the
+ * docker-compose.yml has every service with its ports, healthchecks and start order, runs the
+ * Temporal server version the rest of the project runs, and its one-shot scripts really run; the
  * Dockerfile is multi-stage and runs as a non-root user; the codec server's healthcheck is run
  * against a real codec server with a token; and every environment variable set for our
  * services (compose `environment:` and .env.example) is one the application actually reads, found
  * by scanning src/ for the variable names, so a typo or a stale variable fails here.
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { TEMPORAL_SERVER_VERSION } from '../../../src/cluster/server-build';
 import { startCodecServer } from '../../../src/codec-server';
 import { STOP_BOUNDS_MS } from '../../../src/commands/lifecycle';
 import { RECOMMENDED_DYNAMIC_CONFIG } from '../../../src/temporal/dev-server';
@@ -71,9 +74,9 @@ const commandOf = (s: Service) => (Array.isArray(s.command) ? s.command.join(' '
 
 describe('docker-compose.yml', () => {
   it('has every service of the topology', () => {
-    for (const name of ['postgresql', 'temporal', 'temporal-ui', 'temporal-admin-tools', ...OURS]) assert.ok(services[name], `service ${name}`);
+    for (const name of ['postgresql', 'temporal-schema', 'temporal', 'temporal-ui', 'temporal-admin-tools', ...OURS]) assert.ok(services[name], `service ${name}`);
     assert.match(services.postgresql!.image!, /^postgres:16/);
-    assert.match(services.temporal!.image!, /^temporalio\/auto-setup:/);
+    assert.match(services.temporal!.image!, /^temporalio\/server:/);
     assert.match(services['temporal-ui']!.image!, /^temporalio\/ui:/);
     assert.equal(environmentOf(services.temporal!).DB, 'postgres12');
     assert.equal(environmentOf(services.temporal!).POSTGRES_SEEDS, 'postgresql');
@@ -86,6 +89,55 @@ describe('docker-compose.yml', () => {
     assert.ok(mount, `no volume mounts ${target} (volumes: ${mounts.join(', ')})`);
     const file = parse(read(mount.split(':')[0]!.replace(/^\.\//, ''))) as Record<string, Array<{ value: unknown }>>;
     for (const [key, value] of Object.entries(RECOMMENDED_DYNAMIC_CONFIG)) assert.deepEqual(file[key], [{ value }], key);
+  });
+
+  it('runs the Temporal server version the tests, the benchmarks and `npm run cluster` run, with admin tools of the same version', () => {
+    assert.equal(services.temporal!.image, `temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    // auto-setup is deprecated upstream (temporalio/docker-builds): the schema is the temporal-schema job's.
+    for (const [name, s] of Object.entries(services)) assert.doesNotMatch(s.image ?? '', /auto-setup/, `${name} runs ${s.image}`);
+    const adminTools = Object.entries(services).filter(([, s]) => s.image?.startsWith('temporalio/admin-tools:'));
+    assert.deepEqual(adminTools.map(([name]) => name).sort(), ['temporal-admin-tools', 'temporal-schema']);
+    for (const [name, s] of adminTools) {
+      // Admin-tools tags are `<server>-tctl-<tctl>-cli-<cli>`, or a bare server version.
+      const tag = /^temporalio\/admin-tools:(\d+\.\d+\.\d+)(?:-tctl-[\d.]+-cli-[\d.]+)?$/.exec(s.image!);
+      assert.ok(tag, `${name}: an admin-tools tag naming its server version: ${s.image}`);
+      assert.equal(tag[1], TEMPORAL_SERVER_VERSION, `${name}'s admin tools (temporal-sql-tool and the schema files) are the server's version`);
+    }
+  });
+
+  it('the schema job creates both databases the server uses and brings each to its versioned schema, and the script really runs', () => {
+    const server = environmentOf(services.temporal!);
+    assert.equal(server.DB, 'postgres12');
+    const job = environmentOf(services['temporal-schema']!);
+    assert.equal(job.SQL_PLUGIN, server.DB);
+    assert.equal(job.SQL_HOST, server.POSTGRES_SEEDS);
+    assert.equal(job.SQL_PORT, server.DB_PORT);
+    assert.equal(job.SQL_USER, server.POSTGRES_USER);
+    assert.equal(job.SQL_PASSWORD, server.POSTGRES_PWD);
+    // Run the script as the container's sh would (compose turns $$ into $), with a stand-in
+    // `temporal-sql-tool` on PATH (a hyphenated name cannot be a POSIX sh function).
+    const script = commandOf(services['temporal-schema']!).replace(/\$\$/g, '$');
+    const bin = mkdtempSync(path.join(tmpdir(), 'compose-schema-'));
+    let calls: string[];
+    try {
+      writeFileSync(path.join(bin, 'temporal-sql-tool'), '#!/bin/sh\necho "$*"\n', { mode: 0o755 });
+      calls = execFileSync('sh', ['-c', script], { encoding: 'utf8', env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` } }).trim().split('\n');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
+    // The server's image config: DBNAME and VISIBILITY_DBNAME, temporal and temporal_visibility unless set.
+    const databases = [
+      [server.DBNAME ?? 'temporal', 'temporal'],
+      [server.VISIBILITY_DBNAME ?? 'temporal_visibility', 'visibility'],
+    ];
+    assert.deepEqual(
+      calls,
+      databases.flatMap(([db, schema]) => [
+        `--db ${db} create-database`,
+        `--db ${db} setup-schema -v 0.0`,
+        `--db ${db} update-schema -d /etc/temporal/schema/postgresql/v12/${schema}/versioned`,
+      ]),
+    );
   });
 
   it('runs our image with the right command per service', () => {
@@ -174,8 +226,9 @@ describe('docker-compose.yml', () => {
     assert.ok(seconds(services['codec-server']!) * 1000 > STOP_BOUNDS_MS['codec-server']);
   });
 
-  it('starts in order: postgres → temporal → search attributes → worker → starter; UI after codec server', () => {
-    assert.deepEqual(dependsOn(services.temporal!), { postgresql: 'service_healthy' });
+  it('starts in order: postgres → schema → temporal → namespace and search attributes → worker → starter; UI after codec server', () => {
+    assert.deepEqual(dependsOn(services['temporal-schema']!), { postgresql: 'service_healthy' });
+    assert.deepEqual(dependsOn(services.temporal!), { 'temporal-schema': 'service_completed_successfully' });
     assert.equal(dependsOn(services['temporal-admin-tools']!).temporal, 'service_healthy');
     assert.equal(dependsOn(services.worker!).temporal, 'service_healthy');
     assert.equal(dependsOn(services.worker!)['temporal-admin-tools'], 'service_completed_successfully');
@@ -196,6 +249,50 @@ describe('docker-compose.yml', () => {
       created.map((l) => /--name (\S+) --type (\S+)/.exec(l)?.slice(1).join('=')),
       HANDOFF_SEARCH_ATTRIBUTES.map((k) => `${k.name}=${cliSearchAttributeType(k.type)}`),
     );
+  });
+
+  it('creates the namespace unless it exists, waits until the frontend knows it, and gives up rather than wait forever', () => {
+    const script = commandOf(services['temporal-admin-tools']!).replace(/\$\$/g, '$');
+    const dir = mkdtempSync(path.join(tmpdir(), 'compose-ns-'));
+    // A stand-in `temporal` that logs each call: `namespace describe` fails unless NS_EXISTS is set,
+    // `search-attribute list` fails its first LIST_FAILURES calls; `sleep` returns at once.
+    const standIn = [
+      'temporal() {',
+      '  echo "$*" >> "$LOG"',
+      '  case "$*" in',
+      '    "operator namespace describe"*) [ -n "$NS_EXISTS" ] ;;',
+      '    "operator search-attribute list"*) lists=$((lists + 1)); [ "$lists" -gt "$LIST_FAILURES" ] ;;',
+      '  esac',
+      '}',
+      'sleep() { :; }',
+    ].join('\n');
+    const run = (env: Record<string, string>) => {
+      const log = path.join(dir, `${Object.values(env).join('-') || 'run'}.log`);
+      const { status } = spawnSync('sh', ['-c', `${standIn}\nlists=0\n${script}`], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', LOG: log, LIST_FAILURES: '0', ...env }, timeout: 10_000 });
+      return { status, calls: readFileSync(log, 'utf8').trim().split('\n') };
+    };
+    try {
+      const fresh = run({ LIST_FAILURES: '2' });
+      assert.equal(fresh.status, 0);
+      assert.deepEqual(fresh.calls.slice(0, 5), [
+        'operator namespace describe --address temporal:7233 --namespace default',
+        'operator namespace create --address temporal:7233 --namespace default --retention 72h',
+        'operator search-attribute list --address temporal:7233 --namespace default',
+        'operator search-attribute list --address temporal:7233 --namespace default',
+        'operator search-attribute list --address temporal:7233 --namespace default',
+      ]);
+      assert.equal(fresh.calls.filter((c) => c.startsWith('operator search-attribute create')).length, HANDOFF_SEARCH_ATTRIBUTES.length);
+
+      const existing = run({ NS_EXISTS: '1' });
+      assert.equal(existing.status, 0);
+      assert.ok(!existing.calls.some((c) => c.startsWith('operator namespace create')), 'an existing namespace is left as it is');
+
+      const never = run({ LIST_FAILURES: '1000' });
+      assert.notEqual(never.status, 0, 'exits non-zero when the namespace never shows up');
+      assert.ok(!never.calls.some((c) => c.startsWith('operator search-attribute create')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('sets, for our services, only variables the application reads', () => {
