@@ -18,7 +18,7 @@ import { renderSvg, renderTable, type BenchResults } from './lib/report';
 import { runMemory } from './scenarios/memory';
 import { OVERHEAD_VARIANTS, runOverhead } from './scenarios/overhead';
 import { runStorm } from './scenarios/storm';
-import { runThroughput } from './scenarios/throughput';
+import { runThroughput, runThroughputOnCluster } from './scenarios/throughput';
 
 /** Where committed results live: the default output, and the previous run the regression view compares with. */
 const COMMITTED_RESULTS = path.join(__dirname, 'results');
@@ -26,7 +26,10 @@ const COMMITTED_RESULTS = path.join(__dirname, 'results');
 const SCENARIOS = ['overhead', 'throughput', 'storm', 'memory'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.join(',')}] [--quick] [--out DIR]
+const USAGE = `usage: npm run bench -- [--only ${SCENARIOS.join(',')}] [--quick] [--out DIR] [--cluster]
+  [--cluster]              throughput only: the closed loop on the dev server, then the same against
+                           a fresh \`npm run cluster\` (PostgreSQL, the server's four services, two
+                           workers), CPU per handoff for each process
   [--samples N]            overhead: handoffs per latency and path (default 100)
   [--duration S]           throughput: seconds of closed loop (default 60, at least 60 unless --quick)
   [--concurrency N]        throughput: handoffs in flight (default 32)
@@ -64,6 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         'storm-handoffs': { type: 'string' },
         'storm-rps': { type: 'string' },
         parked: { type: 'string' },
+        cluster: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
     }).values;
@@ -87,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       stormRps: positiveInt('storm-rps', values['storm-rps'], 20),
       parked: values.parked ? values.parked.split(',').map((p) => positiveInt('parked', p.trim(), 1)) : q ? [20] : [300, 1000],
     };
+    if (values.cluster && only.some((s) => s !== 'throughput')) throw new UsageError('--cluster: only the throughput benchmark runs against the cluster (add --only throughput)');
     if (!q && sizes.duration < 60) throw new UsageError('--duration: the throughput run is closed-loop for at least 60 s (use --quick for a smoke run)');
   } catch (err) {
     if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -123,6 +128,12 @@ export async function main(argv: string[]): Promise<number> {
     results.overhead = await runOverhead({ samples: sizes.samples, latencies: [0, 50], variants: OVERHEAD_VARIANTS, progress });
   });
   await scenario('throughput', async () => {
+    if (values.cluster) {
+      // The ratio to the dev server comes from one run: the same loop on both, one after the other.
+      results.throughput = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, progress });
+      results.throughputCluster = await runThroughputOnCluster({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, progress });
+      return;
+    }
     results.throughput = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, profileSeconds: sizes.profileSeconds, progress });
     results.throughputLocalFirst = await runThroughput({ durationSeconds: sizes.duration, concurrency: sizes.concurrency, stepDispatch: 'local-first', progress });
   });

@@ -1,7 +1,7 @@
 /**
  * The regression view: the run's key figures next to the previous committed results file's, with
- * the change, so a slower commit shows in its own run. "Previous" is the newest full (not --quick)
- * `bench/results/<timestamp>.json` that git tracks (any such file in the directory when git cannot
+ * the change, so a slower commit shows in its own run. "Previous" is the newest full (not --quick,
+ * not --cluster) `bench/results/<timestamp>.json` that git tracks (any such file in the directory when git cannot
  * say); figures are matched by name, so one the previous run did not have shows as new.
  */
 import { execFileSync } from 'node:child_process';
@@ -44,7 +44,7 @@ export function keyFigures(r: BenchResults): KeyFigure[] {
     out.push({ key: `${k}.overhead.p50`, label: `overhead [${at}]: orchestration p50`, value: run.temporal.overhead.p50, unit: 'ms', better: 'lower' });
     out.push({ key: `${k}.ratio.p50`, label: `overhead [${at}]: e2e ratio to plain async`, value: run.ratio.e2eP50, unit: '×', better: 'lower' });
   }
-  for (const [t, k, at] of [[r.throughput, 'throughput', ''], [r.throughputLocalFirst, 'throughput.local-first', ' [local-first]']] as const) {
+  for (const [t, k, at] of [[r.throughput, 'throughput', ''], [r.throughputLocalFirst, 'throughput.local-first', ' [local-first]'], [r.throughputCluster, 'throughput.cluster', ' [cluster]']] as const) {
     if (!t) continue;
     out.push({ key: `${k}.handoffsPerSecond`, label: `throughput${at}: handoffs/s`, value: t.handoffsPerSecond, unit: '/s', better: 'higher' });
     out.push({ key: `${k}.e2e.p50`, label: `throughput${at}: e2e p50`, value: t.e2e.p50, unit: 'ms', better: 'lower' });
@@ -96,7 +96,8 @@ export function previousResultsFile(dir: string, exclude?: string): string | und
   for (const name of candidates) {
     try {
       const r = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as BenchResults;
-      if (!r.quick) return path.join(dir, name);
+      // A --cluster run measures throughput only: the baseline of a full run is the previous full run.
+      if (!r.quick && !r.throughputCluster) return path.join(dir, name);
     } catch {
       // An unreadable file is not a baseline.
     }

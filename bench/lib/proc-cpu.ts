@@ -5,7 +5,7 @@
  * operator sizes a cluster with ("N handoffs/s per worker core").
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -64,6 +64,47 @@ export function cpuWindow(workerPid: number, serverPid: number): CpuWindow {
         workerHandoffsPerCoreSecond: workerMs > 0 ? Math.round(1000 / workerMs) : NaN,
         serverHandoffsPerCoreSecond: serverMs > 0 ? Math.round(1000 / serverMs) : NaN,
       };
+    },
+  };
+}
+
+/**
+ * CPU time of `pid` and every process below it (PostgreSQL: the postmaster and its backends):
+ * its own and its reaped children's (cutime + cstime), plus each live descendant's own.
+ */
+export function processTreeCpuMs(pid: number): number {
+  const parentOf = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone between the listing and the read.
+    }
+  }
+  const below = (p: number): number[] => [...parentOf].filter(([, parent]) => parent === p).flatMap(([child]) => [child, ...below(child)]);
+  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+  const reaped = ((Number(stat[13]) + Number(stat[14])) * 1000) / clockTicks();
+  let live = 0;
+  for (const child of below(pid)) {
+    try {
+      live += processCpuMs(child);
+    } catch {
+      // Exited meanwhile: its time is in its parent's cutime from now on.
+    }
+  }
+  return processCpuMs(pid) + reaped + live;
+}
+
+/** A measured window over named CPU readers (e.g. one per cluster process): CPU-ms per handoff by name. */
+export function cpuWindowOf(readers: Record<string, () => number>): { perHandoff(handoffs: number): Record<string, number> } {
+  const start = Object.fromEntries(Object.entries(readers).map(([name, read]) => [name, read()]));
+  return {
+    perHandoff(handoffs) {
+      const n = Math.max(1, handoffs);
+      return Object.fromEntries(Object.entries(readers).map(([name, read]) => [name, Math.round(((read() - start[name]!) / n) * 100) / 100]));
     },
   };
 }

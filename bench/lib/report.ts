@@ -16,6 +16,8 @@ export interface BenchResults {
   throughput?: ThroughputResult;
   /** The same closed loop with HANDOFF_STEP_DISPATCH=local-first. */
   throughputLocalFirst?: ThroughputResult;
+  /** `--cluster`: the same loop against `npm run cluster`'s topology (two workers, PostgreSQL). */
+  throughputCluster?: ThroughputResult;
   storm?: StormResult;
   memory?: MemoryResult;
   /** The key figures next to the previous committed run's (the regression view). */
@@ -59,6 +61,14 @@ export function renderTable(r: BenchResults): string {
           ['Temporal dev server', ms(t.cpu.serverMs), String(t.cpu.serverHandoffsPerCoreSecond)],
           ['bench (simulator, starter, client)', ms(t.cpu.harnessMs), ''],
         ],
+      ));
+    }
+    const c = r.throughputCluster;
+    if (c?.cluster) {
+      out.push('', `Throughput against the cluster (Temporal server ${c.cluster.serverVersion} on PostgreSQL, ${c.cluster.workers} workers), same loop: ${c.handoffsPerSecond.toFixed(2)} handoffs/s (${(c.handoffsPerSecond / t.handoffsPerSecond).toFixed(2)}× the dev server's ${t.handoffsPerSecond.toFixed(2)}), e2e p50 ${ms(c.e2e.p50)} ms, p95 ${ms(c.e2e.p95)} ms, ${c.completed} completed, ${c.failed} failed`);
+      out.push(table(
+        ['process', 'CPU ms/handoff', 'handoffs/s per busy core', 'RSS MiB'],
+        Object.entries(c.cluster.cpuByProcess).map(([name, cpuMs]) => [name, ms(cpuMs), name === 'harness' || cpuMs <= 0 ? '' : String(Math.round(1000 / cpuMs)), String(c.cluster!.workerRssMiB[name] ?? '')]),
       ));
     }
     for (const thread of t.profile?.threads ?? []) {

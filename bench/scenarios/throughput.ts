@@ -16,7 +16,8 @@ import { performance } from 'node:perf_hooks';
 import { temporal } from '@temporalio/proto';
 import { handoffWorkflowId } from '../../workflows/definitions';
 import { summarizeProfile, type ProfileSummary } from '../lib/cpu-profile';
-import { cpuWindow, type CpuPerHandoff } from '../lib/proc-cpu';
+import { startClusterBenchStack } from '../lib/cluster-stack';
+import { cpuWindow, cpuWindowOf, type CpuPerHandoff } from '../lib/proc-cpu';
 import { benchInput, mapLimit, startBenchStack, type BenchStack, type BenchStackOptions } from '../lib/stack';
 import { summarize, type Summary } from '../lib/stats';
 
@@ -40,6 +41,13 @@ export interface ThroughputResult {
   cpu: CpuPerHandoff;
   /** The worker's CPU profile over a separate closed loop, when asked for. */
   profile?: ThroughputProfile;
+  /**
+   * `--cluster`: the run was against `npm run cluster`'s topology (PostgreSQL, the server's four
+   * services, two workers). `cpu.workerMs` is then both workers together and `cpu.serverMs` the
+   * four services and PostgreSQL together (the dev server's figure includes its SQLite too);
+   * `cpuByProcess` has each one.
+   */
+  cluster?: { serverVersion: string; workers: number; cpuByProcess: Record<string, number>; workerRssMiB: Record<string, number> };
 }
 
 export interface ThroughputProfile {
@@ -70,8 +78,11 @@ interface LoopResult {
   elapsedS: number;
 }
 
+/** What the closed loop drives: the simulator, the starter's start function and a client for results. */
+type LoopStack = Pick<BenchStack, 'control' | 'starter' | 'client'>;
+
 /** A warm-up round, then `concurrency` handoffs in flight for `seconds`. */
-async function closedLoop(stack: BenchStack, concurrency: number, seconds: number, progress: (line: string) => void, onWindowStart?: () => void): Promise<LoopResult> {
+async function closedLoop(stack: LoopStack, concurrency: number, seconds: number, progress: (line: string) => void, onWindowStart?: () => void): Promise<LoopResult> {
   const finished: LoopResult['finished'] = [];
   let failed = 0;
   const one = async () => {
@@ -114,28 +125,7 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
     const cpu = window!.perHandoff(finished.length);
     const workerRssMiB = Math.round(stack.worker.rssBytes() / 2 ** 20);
     opts.progress(`throughput: ${finished.length} handoffs in ${elapsedS.toFixed(1)} s; CPU per handoff: worker ${cpu.workerMs} ms, server ${cpu.serverMs} ms; reading ${Math.min(HISTORY_SAMPLE, finished.length)} histories`);
-    const step = Math.max(1, Math.floor(finished.length / HISTORY_SAMPLE));
-    const sample = finished.filter((_, i) => i % step === 0).slice(0, HISTORY_SAMPLE);
-    const wft: number[] = [];
-    const act: number[] = [];
-    await mapLimit(sample, 8, async ({ interactionId }) => {
-      const history = await stack.client.workflow.getHandle(handoffWorkflowId(interactionId)).fetchHistory();
-      collectScheduleToStart(history.events ?? [], wft, act);
-    });
-    result = {
-      stepDispatch,
-      durationSeconds: Math.round(elapsedS * 10) / 10,
-      concurrency: opts.concurrency,
-      completed: finished.length,
-      failed,
-      handoffsPerSecond: Math.round((finished.length / elapsedS) * 100) / 100,
-      e2e: summarize(finished.map((f) => f.e2eMs)),
-      workflowTaskScheduleToStart: summarize(wft),
-      activityScheduleToStart: summarize(act),
-      historiesSampled: sample.length,
-      workerRssMiB,
-      cpu,
-    };
+    result = { ...(await loopFigures(stack, { finished, failed, elapsedS }, opts.concurrency, stepDispatch)), workerRssMiB, cpu };
   } finally {
     await stack.close();
   }
@@ -144,6 +134,68 @@ export async function runThroughput(opts: ThroughputOptions): Promise<Throughput
 }
 
 /** The same closed loop on a fresh stack, the worker under `node --cpu-prof`; its profile summarised. */
+/** A closed loop's figures: rate, end-to-end latency, and schedule-to-start from a sample of the histories. */
+async function loopFigures(stack: LoopStack, loop: LoopResult, concurrency: number, stepDispatch: ThroughputResult['stepDispatch']) {
+  const { finished, failed, elapsedS } = loop;
+  const step = Math.max(1, Math.floor(finished.length / HISTORY_SAMPLE));
+  const sample = finished.filter((_, i) => i % step === 0).slice(0, HISTORY_SAMPLE);
+  const wft: number[] = [];
+  const act: number[] = [];
+  await mapLimit(sample, 8, async ({ interactionId }) => {
+    const history = await stack.client.workflow.getHandle(handoffWorkflowId(interactionId)).fetchHistory();
+    collectScheduleToStart(history.events ?? [], wft, act);
+  });
+  return {
+    stepDispatch,
+    durationSeconds: Math.round(elapsedS * 10) / 10,
+    concurrency,
+    completed: finished.length,
+    failed,
+    handoffsPerSecond: Math.round((finished.length / elapsedS) * 100) / 100,
+    e2e: summarize(finished.map((f) => f.e2eMs)),
+    workflowTaskScheduleToStart: summarize(wft),
+    activityScheduleToStart: summarize(act),
+    historiesSampled: sample.length,
+  };
+}
+
+/**
+ * The same closed loop against `npm run cluster`'s topology, on a fresh cluster (both workers poll
+ * the task queue): CPU per handoff for each worker, each server service and PostgreSQL.
+ */
+export async function runThroughputOnCluster(opts: ThroughputOptions): Promise<ThroughputResult> {
+  const stepDispatch = opts.stepDispatch ?? 'task-queue';
+  opts.progress(`throughput [cluster, ${stepDispatch}]: bringing a cluster up`);
+  const stack = await startClusterBenchStack({ stepDispatch, progress: opts.progress });
+  try {
+    let window: ReturnType<typeof cpuWindowOf> | undefined;
+    const readers = await stack.cpuReaders();
+    const { finished, failed, elapsedS } = await closedLoop(stack, opts.concurrency, opts.durationSeconds, (l) => opts.progress(`throughput [cluster]: ${l}`), () => {
+      window = cpuWindowOf(readers);
+    });
+    const byProcess = window!.perHandoff(finished.length);
+    const sum = (names: string[]) => Math.round(names.reduce((a, n) => a + (byProcess[n] ?? 0), 0) * 100) / 100;
+    const workerMs = sum(['worker-1', 'worker-2']);
+    const serverMs = sum(Object.keys(byProcess).filter((n) => n.startsWith('temporal-') || n === 'postgres'));
+    const workerRssMiB = await stack.workerRssMiB();
+    opts.progress(`throughput [cluster]: ${finished.length} handoffs in ${elapsedS.toFixed(1)} s; CPU per handoff: ${Object.entries(byProcess).map(([n, ms]) => `${n} ${ms} ms`).join(', ')}`);
+    return {
+      ...(await loopFigures(stack, { finished, failed, elapsedS }, opts.concurrency, stepDispatch)),
+      workerRssMiB: Object.values(workerRssMiB).reduce((a, b) => a + b, 0),
+      cpu: {
+        workerMs,
+        serverMs,
+        harnessMs: byProcess.harness ?? 0,
+        workerHandoffsPerCoreSecond: workerMs > 0 ? Math.round(1000 / workerMs) : NaN,
+        serverHandoffsPerCoreSecond: serverMs > 0 ? Math.round(1000 / serverMs) : NaN,
+      },
+      cluster: { serverVersion: stack.serverVersion, workers: stack.workers, cpuByProcess: byProcess, workerRssMiB },
+    };
+  } finally {
+    await stack.close();
+  }
+}
+
 async function profiledLoop(opts: ThroughputOptions): Promise<ThroughputProfile> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cxone-handoff-bench-prof-'));
   try {

@@ -16,7 +16,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { SIMULATOR_ROUTING } from '../handoff-settings';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import { ENCRYPTION_KEYS_VARIABLE, loadOrCreateDevKeys } from '../temporal/encryption';
-import { CLUSTER_DB, CLUSTER_PARTS, clusterPaths, clusterPorts, SERVER_SERVICES, serverConfig, type ClusterPart, type ClusterPorts, type ServerService } from './plan';
+import { CLUSTER_DB, CLUSTER_PARTS, clusterPaths, clusterPorts, portBaseProblem, SERVER_SERVICES, serverConfig, type ClusterPart, type ClusterPorts, type ServerService } from './plan';
 import { ensureTemporalRole, initPostgres, locatePostgres, postgresPid, postgresReady, startPostgres, stopPostgres, type Postgres } from './postgres';
 import { locateTemporalServer, type ServerBuild } from './server-build';
 
@@ -309,6 +309,8 @@ async function encryptionKeys(c: ReturnType<typeof resolved>): Promise<string> {
 export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterHandle> {
   const c = resolved(opts);
   const { progress, paths, ports } = c;
+  const problem = portBaseProblem(c.portBase);
+  if (problem) throw new Error(`cluster: ${problem} (got ${c.portBase})`);
   const started = Date.now();
   const state: ClusterState = (await readState(paths.state)) ?? { portBase: c.portBase, startedAt: new Date().toISOString(), pids: {} };
   if (state.portBase !== c.portBase) throw new Error(`the cluster in ${c.dir} runs from port ${state.portBase}; \`down\` it first or pass --port-base ${state.portBase}`);
@@ -409,6 +411,17 @@ export async function clusterDown(opts: ClusterOptions & { purge?: boolean } = {
   }
 }
 
+/** The PID of one part's process (PostgreSQL's from its pid file); undefined when it does not run. */
+export async function partPid(part: ClusterPart, opts: ClusterOptions = {}): Promise<number | undefined> {
+  const c = resolved(opts);
+  if (part === 'postgres') {
+    const pgs = await locatePostgres(c.env);
+    return pgs ? postgresPid(pgs, c.paths.postgresData) : undefined;
+  }
+  const pid = (await readState(c.paths.state))?.pids[part];
+  return alive(pid) ? pid : undefined;
+}
+
 /** Kill one part as a crash would (SIGKILL, no grace). */
 export async function killPart(part: Exclude<ClusterPart, 'postgres'>, opts: ClusterOptions = {}): Promise<void> {
   const c = resolved(opts);
@@ -433,4 +446,15 @@ export async function restartPart(part: ClusterPart, opts: ClusterOptions = {}):
   state.pids[part] = await spawnPart(part, spec, c.paths.logs);
   await writeFile(c.paths.state, `${JSON.stringify(state, null, 2)}\n`);
   await waitFor(part, spec.healthy, spec.readyTimeoutMs, path.join(c.paths.logs, `${part}.log`));
+}
+
+/** The PID of each running part (PostgreSQL's postmaster from its pid file): for CPU and memory figures. */
+export async function clusterPids(opts: ClusterOptions = {}): Promise<Partial<Record<ClusterPart, number>>> {
+  const c = resolved(opts);
+  const pids: Partial<Record<ClusterPart, number>> = { ...(await readState(c.paths.state))?.pids };
+  const pgs = await locatePostgres(c.env);
+  const postgres = pgs ? await postgresPid(pgs, c.paths.postgresData) : undefined;
+  if (postgres !== undefined) pids.postgres = postgres;
+  for (const [part, pid] of Object.entries(pids)) if (!alive(pid)) delete pids[part as ClusterPart];
+  return pids;
 }

@@ -50,6 +50,19 @@ export function clusterPorts(base = 7233): ClusterPorts {
   };
 }
 
+/**
+ * The port bases a cluster can use: Temporal's SQL schema stores a membership port as a smallint
+ * (cluster_membership.rpc_port), so every membership port must stay at or below 32767 — a server
+ * with a higher one dies at start ("value … is out of range for type smallint").
+ */
+export const PORT_BASE_RANGE = { min: 1324, max: 32767 + 300 - 6 } as const;
+
+/** Why `base` cannot be a cluster's port base, or undefined when it can. */
+export function portBaseProblem(base: number): string | undefined {
+  if (Number.isInteger(base) && base >= PORT_BASE_RANGE.min && base <= PORT_BASE_RANGE.max) return undefined;
+  return `the port base must be a whole number from ${PORT_BASE_RANGE.min} to ${PORT_BASE_RANGE.max}: the membership ports (300 below it) must be above 1023 and at most 32767, which Temporal's SQL schema stores as a smallint`;
+}
+
 /** The database credentials the cluster creates (a throwaway local cluster: not a secret). */
 export const CLUSTER_DB = { user: 'temporal', password: 'temporal', databases: { temporal: 'temporal', visibility: 'temporal_visibility' } } as const;
 

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { clusterDown, clusterStatus, clusterUp, DEFAULT_CLUSTER_DIR, type ClusterOptions } from '../cluster/cluster';
+import { portBaseProblem } from '../cluster/plan';
 import { ConfigError } from '../config-error';
 
 const USAGE = `usage: handoff cluster up|down|status [--dir <folder>] [--port-base <port>] [--purge (down)]
@@ -29,9 +30,8 @@ export async function runCluster(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const portBase = values['port-base'] === undefined ? undefined : Number(values['port-base']);
-  if (portBase !== undefined && !(Number.isInteger(portBase) && portBase >= 1024 && portBase <= 55000)) {
-    throw new ConfigError('--port-base', '--port-base must be a port from 1024 to 55000 (the others are laid out above and below it)');
-  }
+  const problem = portBase === undefined ? undefined : portBaseProblem(portBase);
+  if (problem) throw new ConfigError('--port-base', `--port-base: ${problem}`);
   const opts: ClusterOptions = { dir: values.dir, portBase };
   if (action === 'up') {
     await clusterUp(opts);

@@ -33,6 +33,9 @@ describe('npm run bench', () => {
     const unknown = await run(['--only', 'overhead,speed']);
     assert.equal(unknown.code, 2);
     assert.match(unknown.out, /--only: unknown benchmark "speed"/);
+    const clusterAll = await run(['--cluster']);
+    assert.equal(clusterAll.code, 2);
+    assert.match(clusterAll.out, /--cluster: only the throughput benchmark runs against the cluster \(add --only throughput\)/);
     const bad = await run(['--samples', 'many']);
     assert.equal(bad.code, 2);
     assert.match(bad.out, /--samples: expected a positive whole number, got "many"/);

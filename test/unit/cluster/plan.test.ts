@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { CLUSTER_DB, CLUSTER_PARTS, clusterPorts, HISTORY_SHARDS, SERVER_SERVICES, serverConfig } from '../../../src/cluster/plan';
+import { CLUSTER_DB, CLUSTER_PARTS, clusterPorts, HISTORY_SHARDS, PORT_BASE_RANGE, portBaseProblem, SERVER_SERVICES, serverConfig } from '../../../src/cluster/plan';
 
 function allPorts(base: number): number[] {
   const p = clusterPorts(base);
@@ -20,12 +20,15 @@ describe('cluster plan', () => {
     assert.deepEqual([p.simulator, p.webhook, p.codec, ...p.workerMetrics, p.postgres], [8787, 8080, 8888, 9464, 9465, 15432]);
   });
 
-  it('no two parts share a port, from any base', () => {
-    for (const base of [1024, 7233, 27233, 55000]) {
+  it('no two parts share a port, from any base it accepts; membership ports stay within a smallint', () => {
+    for (const base of [PORT_BASE_RANGE.min, 7233, 17233, 27233, PORT_BASE_RANGE.max]) {
+      assert.equal(portBaseProblem(base), undefined, String(base));
+      assert.ok(Object.values(clusterPorts(base).membership).every((p) => p > 1023 && p <= 32767), `base ${base}`);
       const ports = allPorts(base);
       assert.equal(new Set(ports).size, ports.length, `base ${base}: ${ports.join(',')}`);
       assert.ok(ports.every((n) => n > 0 && n < 65536), `base ${base}`);
     }
+    for (const bad of [PORT_BASE_RANGE.min - 1, PORT_BASE_RANGE.max + 1, 47233, 7233.5]) assert.match(portBaseProblem(bad) ?? '', /smallint/, String(bad));
   });
 
   it('every part is listed once, PostgreSQL first and the history service before the frontend', () => {
