@@ -6,7 +6,7 @@
  * (or another process: chaos, the bench) finds them. `status` checks each part's process and health.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
@@ -41,6 +41,8 @@ interface ClusterState {
   startedAt: string;
   /** The PID of each part's process (PostgreSQL's is read from its pid file). */
   pids: Partial<Record<ClusterPart, number>>;
+  /** Each one's start time (/proc): a PID the system gave to another process since is not ours. */
+  starts?: Partial<Record<ClusterPart, number>>;
 }
 
 /** A running cluster as another process sees it: its addresses and how to stop and restart parts. */
@@ -77,6 +79,30 @@ function alive(pid: number | undefined): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** The start time of `pid` in clock ticks since boot (/proc/<pid>/stat field 22). */
+function startTimeOf(pid: number): number | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(raw.slice(raw.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The part's PID while that process is still the one the cluster started (never a recycled PID). */
+function ourPid(state: ClusterState | undefined, part: ClusterPart): number | undefined {
+  const pid = state?.pids[part];
+  if (pid === undefined || !alive(pid)) return undefined;
+  const started = state?.starts?.[part];
+  return started === undefined || startTimeOf(pid) === started ? pid : undefined;
+}
+
+/** Remember the part's new process. */
+function record(state: ClusterState, part: ClusterPart, pid: number): void {
+  state.pids[part] = pid;
+  (state.starts ??= {})[part] = startTimeOf(pid);
 }
 
 function tcpOpen(port: number): Promise<boolean> {
@@ -338,13 +364,14 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterHandl
     if (part === 'postgres') continue;
     const spec = specs[part];
     const t0 = Date.now();
-    if (!(alive(state.pids[part]) && (await spec.healthy()))) {
-      if (alive(state.pids[part])) await stopPid(state.pids[part]!, 10_000);
-      state.pids[part] = await spawnPart(part, spec, paths.logs);
+    if (!(ourPid(state, part) !== undefined && (await spec.healthy()))) {
+      const old = ourPid(state, part);
+      if (old !== undefined) await stopPid(old, 10_000);
+      record(state, part, await spawnPart(part, spec, paths.logs));
       await save();
       const log = path.join(paths.logs, `${part}.log`);
       await waitFor(part, async () => {
-        if (!alive(state.pids[part])) throw new Error(`${part} exited during start-up; see ${log}`);
+        if (ourPid(state, part) === undefined) throw new Error(`${part} exited during start-up; see ${log}`);
         return spec.healthy();
       }, spec.readyTimeoutMs, log);
     }
@@ -377,8 +404,8 @@ export async function clusterStatus(opts: ClusterOptions = {}): Promise<PartStat
       rows.push({ part, pid, running: pid !== undefined, healthy: pgs ? await postgresReady(pgs, c.ports.postgres) : false, detail: pgs ? `127.0.0.1:${c.ports.postgres}` : 'PostgreSQL not installed' });
       continue;
     }
-    const pid = state?.pids[part];
-    const running = alive(pid);
+    const pid = ourPid(state, part);
+    const running = pid !== undefined;
     rows.push({ part, pid, running, healthy: running && (await specs[part].healthy()), detail: specs[part].detail });
   }
   return rows;
@@ -397,8 +424,8 @@ export async function clusterDown(opts: ClusterOptions & { purge?: boolean } = {
       }
       continue;
     }
-    const pid = state?.pids[part];
-    if (!alive(pid)) continue;
+    const pid = ourPid(state, part);
+    if (pid === undefined) continue;
     // Workers get the SDK's shutdown grace (in-flight activities finish); the rest stop quickly.
     await stopPid(pid!, part.startsWith('worker') ? 30_000 : 15_000);
     c.progress(`  ✔ ${part} stopped (pid ${pid})`);
@@ -418,15 +445,14 @@ export async function partPid(part: ClusterPart, opts: ClusterOptions = {}): Pro
     const pgs = await locatePostgres(c.env);
     return pgs ? postgresPid(pgs, c.paths.postgresData) : undefined;
   }
-  const pid = (await readState(c.paths.state))?.pids[part];
-  return alive(pid) ? pid : undefined;
+  return ourPid(await readState(c.paths.state), part);
 }
 
 /** Kill one part as a crash would (SIGKILL, no grace). */
 export async function killPart(part: Exclude<ClusterPart, 'postgres'>, opts: ClusterOptions = {}): Promise<void> {
   const c = resolved(opts);
-  const pid = (await readState(c.paths.state))?.pids[part];
-  if (pid !== undefined && alive(pid)) await stopPid(pid, 0);
+  const pid = ourPid(await readState(c.paths.state), part);
+  if (pid !== undefined) await stopPid(pid, 0);
 }
 
 /** Start one part again (after killPart or a crash) and wait until it is healthy. */
@@ -442,8 +468,9 @@ export async function restartPart(part: ClusterPart, opts: ClusterOptions = {}):
   }
   const server = await locateTemporalServer({ env: c.env, build: false });
   const spec = partSpecs(c, server, await encryptionKeys(c))[part];
-  if (alive(state.pids[part])) await stopPid(state.pids[part]!, 15_000);
-  state.pids[part] = await spawnPart(part, spec, c.paths.logs);
+  const old = ourPid(state, part);
+  if (old !== undefined) await stopPid(old, 15_000);
+  record(state, part, await spawnPart(part, spec, c.paths.logs));
   await writeFile(c.paths.state, `${JSON.stringify(state, null, 2)}\n`);
   await waitFor(part, spec.healthy, spec.readyTimeoutMs, path.join(c.paths.logs, `${part}.log`));
 }
@@ -451,10 +478,11 @@ export async function restartPart(part: ClusterPart, opts: ClusterOptions = {}):
 /** The PID of each running part (PostgreSQL's postmaster from its pid file): for CPU and memory figures. */
 export async function clusterPids(opts: ClusterOptions = {}): Promise<Partial<Record<ClusterPart, number>>> {
   const c = resolved(opts);
-  const pids: Partial<Record<ClusterPart, number>> = { ...(await readState(c.paths.state))?.pids };
-  const pgs = await locatePostgres(c.env);
-  const postgres = pgs ? await postgresPid(pgs, c.paths.postgresData) : undefined;
-  if (postgres !== undefined) pids.postgres = postgres;
-  for (const [part, pid] of Object.entries(pids)) if (!alive(pid)) delete pids[part as ClusterPart];
+  const state = await readState(c.paths.state);
+  const pids: Partial<Record<ClusterPart, number>> = {};
+  for (const part of CLUSTER_PARTS) {
+    const pid = part === 'postgres' ? await partPid(part, opts) : ourPid(state, part);
+    if (pid !== undefined) pids[part] = pid;
+  }
   return pids;
 }
