@@ -19,9 +19,23 @@
  * and the starter's routing forwarder (stream agent-joined events → signals). In child processes:
  * the worker (`handoff worker`, the thing being killed) and the dev server.
  *
- * The steps, in order (runChaos): parseArgs · createRunFiles · startStack · planRun · the four
- * loops (startHandoffs, pollCompletions, injectFaults, runChaosEvents) · settleStatuses ·
- * checkEvidence · collectForensics · summaryLines · writeReport.
+ * `--cluster [--port-base P]`: the same run against the production topology (`npm run cluster`,
+ * src/cluster/) brought up in the run's temp folder on its own ports (default 22233) and taken down
+ * at the end — its folder purged, unless the verdict fails or a chaos event did not recover (then it
+ * is kept, its path printed; the parts' logs are in <dir>/logs/). The handoffs are started the same
+ * way (the starter's start function, a Temporal client with the cluster's encrypting data
+ * converter) on the cluster's task queue `bot-handoff`; the simulator is the cluster's; the
+ * cluster's starter forwards the routing events (this process only listens, for the agent-joined
+ * times). The events: K SIGKILLs of worker-1 and worker-2 in turn, each started again after a short
+ * delay as an orchestrator would (the other keeps running), one SIGKILL of the history service
+ * started again (the server's four services if that alone does not bring Temporal back), and one
+ * PostgreSQL restart (pg_ctl stop -m fast, start). Same evidence, same verdict line; the report
+ * says `mode: 'cluster'`, the server version and the number of workers (bench/lib/chaos-cluster.ts).
+ *
+ * The steps, in order (runChaos): parseArgs · createRunFiles · startStack (startClusterStack) ·
+ * planRun · the four loops (startHandoffs, pollCompletions, injectFaults, runChaosEvents: each
+ * event done by the stack's own action for its kind) · settleStatuses · checkEvidence ·
+ * collectForensics · summaryLines · writeReport.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -35,11 +49,14 @@ import { CxoneClient } from '../src/cxone';
 import { handoffSettingsFromEnv } from '../src/handoff-settings';
 import { createLogger, type Logger } from '../src/log';
 import { SimControl, startSimulator, type JournalEntry, type RunningSimulator, type SimState } from '../src/sim';
+import { streamUrlFor } from '../src/starter/config';
 import { createHandoffStarter, type HandoffStarter } from '../src/starter/start-handoff';
 import { StreamListener } from '../src/starter/stream';
 import { routingEventOf } from '../src/starter/trigger';
 import { locateTemporalCli } from '../src/temporal/cli-locator';
 import { freePort, RECOMMENDED_DYNAMIC_CONFIG, startDevServer, type RunningDevServer } from '../src/temporal/dev-server';
+import { dataConverterFromEnv, ENCRYPTION_KEYS_VARIABLE } from '../src/temporal/encryption';
+import { portBaseProblem, SERVER_SERVICES } from '../src/cluster/plan';
 import { handoffWorkflowId, type BotHandoffInput, type BotHandoffResult } from '../workflows/definitions';
 import {
   checkFallbackMessages,
@@ -66,6 +83,21 @@ import {
   type InjectedFault,
   type Verdict,
 } from './lib/evidence';
+import {
+  CLUSTER_TASK_QUEUE,
+  CLUSTER_WORKERS,
+  crash,
+  DEFAULT_CHAOS_PORT_BASE,
+  pidOf,
+  restartPostgres,
+  restartServerServices,
+  startHistoryAgain,
+  starterRouting,
+  startWorkerAgain,
+  upChaosCluster,
+  WORKER_RESTART_DELAY_MS,
+  type ChaosCluster,
+} from './lib/chaos-cluster';
 import { endpointLabel, FAULT_KIND_LABELS, FAULT_MODES, faultBudget, handoffEndpoints, planFaultMix, type FaultKind, type FaultMode, type PlannedFault } from './lib/fault-mix';
 import { childPids, doctorHandoff, waitPortClosed } from './lib/processes';
 import { startWorkerProcess, type WorkerProcess } from './lib/worker-process';
@@ -94,6 +126,10 @@ const TASK_QUEUE = 'bot-handoff-chaos';
 const FAULT_SEED_SALT = 0x5eedfa17;
 /** Problem handoffs whose doctor report and history are saved when the verdict fails. */
 const FORENSICS_LIMIT = 10;
+/** --cluster: how long the restarted history service alone gets to bring Temporal back before the whole server is restarted. */
+const HISTORY_RECOVERY_MS = 60_000;
+/** --cluster: how long Temporal gets to answer again after a restart (the whole server's, PostgreSQL's). */
+const TEMPORAL_RECOVERY_MS = 120_000;
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -104,29 +140,44 @@ interface Args {
   timeoutSeconds: number;
   seed: number;
   faults: FaultMode;
+  /** --cluster: against `npm run cluster`'s topology on this port base (absent: the dev server, as before). */
+  cluster?: { portBase: number };
 }
 
 class UsageError extends Error {}
 
-const USAGE = `usage: npm run chaos -- [--handoffs N] [--kills K] [--timeout-seconds S] [--seed X] [--faults none|mix]
+const USAGE = `usage: npm run chaos -- [--handoffs N] [--kills K] [--timeout-seconds S] [--seed X] [--faults none|mix] [--cluster [--port-base P]]
   --handoffs N          handoffs to run (default 100)
   --kills K             worker SIGKILLs at random moments (default 3); the dev server is restarted once besides
   --timeout-seconds S   overall deadline (default 600)
   --seed X              seed of the random moments and of the fault mix (default: random, printed)
   --faults none|mix     none (default): crashes only; mix: also 429s (with and without Retry-After),
-                        5xx answers and latency spikes on every CXone endpoint a handoff calls`;
+                        5xx answers and latency spikes on every CXone endpoint a handoff calls
+  --cluster             against the production topology (npm run cluster: PostgreSQL, the Temporal
+                        server's four services, two workers, the starter) brought up in a temp folder:
+                        the kills alternate between the two workers, and instead of the dev-server
+                        restart the history service is SIGKILLed and PostgreSQL restarted, once each
+  --port-base P         with --cluster: the cluster's frontend port, the rest laid out from it (default ${DEFAULT_CHAOS_PORT_BASE})`;
 
-const INTEGER_FLAGS = { handoffs: 1, kills: 1, 'timeout-seconds': 1, seed: 0 } as const;
+const INTEGER_FLAGS = { handoffs: 1, kills: 1, 'timeout-seconds': 1, seed: 0, 'port-base': 1 } as const;
 
 /** The options (node:util parseArgs, strict); a UsageError names the flag that is wrong. */
 export function parseArgs(argv: string[]): Args {
-  let values: Record<string, string | undefined>;
+  let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseCliArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
-      options: { handoffs: { type: 'string' }, kills: { type: 'string' }, 'timeout-seconds': { type: 'string' }, seed: { type: 'string' }, faults: { type: 'string' } },
+      options: {
+        handoffs: { type: 'string' },
+        kills: { type: 'string' },
+        'timeout-seconds': { type: 'string' },
+        seed: { type: 'string' },
+        faults: { type: 'string' },
+        cluster: { type: 'boolean' },
+        'port-base': { type: 'string' },
+      },
     }));
   } catch (err) {
     // node:util names the flag ("Unknown option '--foo'", "Option '--kills <value>' argument missing").
@@ -135,21 +186,28 @@ export function parseArgs(argv: string[]): Args {
   }
   const int = (name: keyof typeof INTEGER_FLAGS, fallback: number): number => {
     const value = values[name];
-    if (value === undefined) return fallback;
+    if (typeof value !== 'string') return fallback;
     const min = INTEGER_FLAGS[name];
     const what = min > 0 ? 'a positive integer' : 'a non-negative integer';
     if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(Number(value)) || Number(value) < min) throw new UsageError(`--${name} must be ${what}, got "${value}"`);
     return Number(value);
   };
-  const faults = values.faults ?? 'none';
+  const faults = typeof values.faults === 'string' ? values.faults : 'none';
   if (!(FAULT_MODES as readonly string[]).includes(faults)) throw new UsageError(`--faults must be ${FAULT_MODES.join(' or ')}, got "${faults}"`);
-  return {
+  if (values['port-base'] !== undefined && values.cluster !== true) throw new UsageError('--port-base goes with --cluster');
+  const portBase = int('port-base', DEFAULT_CHAOS_PORT_BASE);
+  const problem = portBaseProblem(portBase);
+  if (problem) throw new UsageError(`--port-base: ${problem}, got "${String(values['port-base'])}"`);
+  const args: Args = {
     handoffs: int('handoffs', 100),
     kills: int('kills', 3),
     timeoutSeconds: int('timeout-seconds', 600),
     seed: int('seed', Math.floor(Math.random() * 2 ** 31)),
     faults: faults as FaultMode,
   };
+  // Only with --cluster: the dev-server run's settings (and report) stay as they were.
+  if (values.cluster === true) args.cluster = { portBase };
+  return args;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -190,10 +248,15 @@ interface Handoff {
   notFoundCount: number;
 }
 
+/** A worker SIGKILL; the dev server's SIGKILL and restart; --cluster: the history service's SIGKILL and restart, PostgreSQL's restart. */
+type ChaosKind = 'worker_kill' | 'server_restart' | 'history_restart' | 'postgres_restart';
+
 interface ChaosEvent {
-  kind: 'worker_kill' | 'server_restart';
-  /** 1-based number of the kill (0 for the server restart). */
+  kind: ChaosKind;
+  /** 1-based number of the kill (0 for the restarts). */
   n: number;
+  /** --cluster: the part killed (worker-1, worker-2, temporal-history, postgres). */
+  part?: string;
   plannedAtMs: number;
   /** Epoch ms of the SIGKILL. */
   at?: number;
@@ -207,10 +270,13 @@ interface ChaosEvent {
   firstCallMs?: number;
   /** From the SIGKILL until the next handoff completed (server close time). */
   nextCompletionMs?: number;
+  /** --cluster: the history service alone did not bring Temporal back, so the whole server was restarted (why). */
+  fallback?: string;
   error?: string;
 }
 
-const label = (e: ChaosEvent) => (e.kind === 'worker_kill' ? `kill #${e.n}` : 'server restart');
+const RESTART_LABELS: Record<Exclude<ChaosKind, 'worker_kill'>, string> = { server_restart: 'server restart', history_restart: 'history restart', postgres_restart: 'postgres restart' };
+const label = (e: ChaosEvent) => (e.kind === 'worker_kill' ? `kill #${e.n}` : RESTART_LABELS[e.kind]);
 
 /** How the run ended before its checks: all done, the deadline, Ctrl-C, or a harness failure. */
 type StopReason = 'deadline' | 'interrupted' | 'error';
@@ -224,14 +290,14 @@ interface RunResult {
 /** Registers what stops a part of the run once it is started; the cleanups run in reverse. */
 type RegisterCleanup = (fn: () => Promise<void>) => void;
 
-/** The run's temp dir: the dev server's SQLite file (kept when the verdict fails), the worker logs, the starter's log. */
+/** The run's temp dir: the dev server's SQLite file (kept when the verdict fails), the worker logs, the starter's log; --cluster: the cluster's folder. */
 interface RunFiles {
   tmpDir: string;
   dbFile: string;
   /** The harness's own logger (the starter, the stream listener): to starter.log, so stderr carries only the progress lines. */
   logger: Logger;
-  /** Keep the SQLite file when the run ends (until the verdict says it passed). */
-  keepDb: boolean;
+  /** Keep the server's state when the run ends: the SQLite file (until the verdict says it passed); --cluster: its folder (once the verdict fails). */
+  keepState: boolean;
 }
 
 /** The processes the chaos events kill and replace: undefined between a kill and its replacement, so a cleanup stops only a live one. */
@@ -245,23 +311,76 @@ interface RoutingRecord {
   signals: { delivered: number; no_handoff: number; failed: number };
   /** interactionId → epoch ms of its `interaction.agent_joined` event (the simulator's timestamp). */
   agentJoinedAt: Map<string, number>;
+  /** When the forwarder is another process (--cluster: the cluster's starter), read what it did into `signals`. */
+  collect?: () => Promise<void>;
 }
 
-/** Everything the run started: the simulator, the dev server and the worker (replaced as they are killed), the client and the starter. */
+/** The chaos event of one kind: kill its part, bring it back, and fill in the event's pids and readyMs (a throw stops the run). */
+type ChaosAction = (run: ChaosRun, e: ChaosEvent) => Promise<void>;
+
+/**
+ * Everything the run started — the simulator, the Temporal server, the worker(s), the client and
+ * the starter — as the rest of the run sees it, whichever stack it is (startStack, startClusterStack).
+ */
 interface ChaosStack {
   files: RunFiles;
-  cliPath: string;
-  /** The dev server's port, the same after its restart. */
-  port: number;
-  sim: RunningSimulator;
   control: SimControl;
-  live: LiveProcesses;
-  /** One log file per worker started, in order. */
+  /** The workers' task queue. */
+  taskQueue: string;
+  /** The worker logs: one per worker started, in order (--cluster: one per worker part, restarts appended). */
   workerLogs: string[];
   client: Client;
   starter: HandoffStarter;
   routing: RoutingRecord;
+  /** What each chaos event kind does to this stack. */
+  actions: Partial<Record<ChaosKind, ChaosAction>>;
+  /** Where `handoff doctor` reaches Temporal for the forensics; undefined once the server is gone. */
+  temporalTarget(): { address: string; namespace: string } | undefined;
+  /** The lines after the Report line, before the verdict: where the logs are (given whether the verdict passed). */
+  filesLines(ok: boolean): string[];
+  /** What the report says of the stack besides the common fields (--cluster: mode, server, workers). */
+  reportFields: Record<string, unknown>;
 }
+
+/** The words and numbers that differ between the two stacks, chosen once from the arguments. */
+interface StackMode {
+  /** The events besides the worker kills, one of each. */
+  restarts: Array<Exclude<ChaosKind, 'worker_kill'>>;
+  /** "1 server restart" (progress), "1 dev-server restart" (summary). */
+  restartsSaid: string;
+  restartsSummary: string;
+  recoveryHeader: string;
+  routingLabel: string;
+  lostByRestart: string;
+  stopping: string;
+  /** Keep the server's state until the verdict passed (dev server), or only once it failed (cluster). */
+  keepStateAtFirst: boolean;
+}
+
+const DEV_SERVER_MODE: StackMode = {
+  restarts: ['server_restart'],
+  restartsSaid: '1 server restart',
+  restartsSummary: '1 dev-server restart',
+  recoveryHeader: 'Recovery, measured from each SIGKILL: replacement ready (worker polling / server answering) · first CXone API call after that · next handoff completion',
+  routingLabel: 'Routing signals from the stream',
+  lostByRestart: 'LOST BY THE SERVER RESTART',
+  stopping: 'stopping the worker, the dev server and the simulator',
+  keepStateAtFirst: true,
+};
+
+const CLUSTER_MODE: StackMode = {
+  restarts: ['history_restart', 'postgres_restart'],
+  restartsSaid: '1 history-service restart, 1 PostgreSQL restart',
+  restartsSummary: '1 history-service restart, 1 PostgreSQL restart, on the cluster',
+  recoveryHeader:
+    'Recovery, measured from each SIGKILL (PostgreSQL: from pg_ctl stop -m fast): replacement ready (worker polling / Temporal answering describe and visibility) · first CXone API call after that · next handoff completion',
+  routingLabel: "Routing signals from the stream (the cluster's starter: its /metrics and log)",
+  lostByRestart: 'LOST BY A SERVER-SIDE RESTART',
+  stopping: 'stopping the cluster (clusterDown)',
+  keepStateAtFirst: false,
+};
+
+const modeOf = (args: Args): StackMode => (args.cluster ? CLUSTER_MODE : DEV_SERVER_MODE);
 
 /** What the run will do and when. */
 interface RunPlan {
@@ -319,11 +438,12 @@ async function createRunFiles(args: Args, registerCleanup: RegisterCleanup): Pro
   const dbFile = path.join(tmpDir, 'temporal.sqlite');
   const harnessLog = createWriteStream(path.join(tmpDir, 'starter.log'), { flags: 'a' });
   const logger = createLogger({ level: 'info', fields: { component: 'chaos-starter' }, write: (l) => harnessLog.write(l) });
-  say(`seed ${args.seed}; ${args.handoffs} handoffs, ${args.kills} worker kills, 1 server restart; temp dir ${tmpDir}`);
-  const files: RunFiles = { tmpDir, dbFile, logger, keepDb: true };
+  const mode = modeOf(args);
+  say(`seed ${args.seed}; ${args.handoffs} handoffs, ${args.kills} worker kills, ${mode.restartsSaid}; temp dir ${tmpDir}`);
+  const files: RunFiles = { tmpDir, dbFile, logger, keepState: mode.keepStateAtFirst };
   registerCleanup(async () => {
     harnessLog.end();
-    if (!files.keepDb) await rm(dbFile, { force: true });
+    if (!files.keepState) await rm(dbFile, { force: true });
   });
   return files;
 }
@@ -338,6 +458,16 @@ function startWorker(tmpDir: string, workerLogs: string[], server: RunningDevSer
   const logFile = path.join(tmpDir, `worker-${workerLogs.length}.log`);
   workerLogs.push(logFile);
   return startWorkerProcess({ temporalAddress: server.address, namespace: server.namespace, taskQueue: TASK_QUEUE, cxoneBaseUrl: simUrl, logFile });
+}
+
+/** The dev server's stack as its chaos events see it: the processes they replace, and how to start them. */
+interface DevServerParts {
+  cliPath: string;
+  /** The dev server's port, the same after its restart. */
+  port: number;
+  simUrl: string;
+  live: LiveProcesses;
+  workerLogs: string[];
 }
 
 /**
@@ -367,15 +497,87 @@ async function startStack(files: RunFiles, registerCleanup: RegisterCleanup): Pr
   const client = new Client({ connection, namespace: server.namespace });
   const starter = createHandoffStarter({ client, taskQueue: TASK_QUEUE, logger: files.logger });
   const routing = await forwardRoutingEvents(sim, starter, files.logger, registerCleanup);
-  return { files, cliPath, port, sim, control, live, workerLogs, client, starter, routing };
+  const dev: DevServerParts = { cliPath, port, simUrl: sim.url, live, workerLogs };
+  return {
+    files,
+    control,
+    taskQueue: TASK_QUEUE,
+    workerLogs,
+    client,
+    starter,
+    routing,
+    actions: { worker_kill: (run, e) => killWorker(run, e, dev), server_restart: (run, e) => restartServer(run, e, dev) },
+    temporalTarget: () => live.server && { address: live.server.address, namespace: live.server.namespace },
+    filesLines: () => [`Worker logs: ${workerLogs.join(', ')}`],
+    reportFields: {},
+  };
+}
+
+/**
+ * --cluster: `npm run cluster`'s topology in `<tmpDir>/cluster` on its own port base (its cleanup:
+ * `down`, the folder purged unless kept for forensics), a Temporal client with the cluster's data
+ * converter (its payloads are encrypted) and the starter's start function on its task queue, and a
+ * stream listener that only records the agent-joined times: the cluster's starter forwards them.
+ */
+async function startClusterStack(args: Args, files: RunFiles, registerCleanup: RegisterCleanup): Promise<ChaosStack> {
+  const { portBase } = args.cluster!;
+  say(`bringing the cluster up on port base ${portBase} (PostgreSQL, the Temporal server's services, the simulator, two workers, the starter, the codec server)…`);
+  const cluster = await upChaosCluster({ tmpDir: files.tmpDir, portBase, progress: (l) => say(`cluster: ${l.trim()}`), registerCleanup, keep: () => files.keepState });
+  const { handle } = cluster;
+  const control = new SimControl(handle.simulatorUrl);
+  // `handoff doctor` (the forensics) inherits this process's variables: it must decrypt the payloads too.
+  const keys = handle.clientEnv[ENCRYPTION_KEYS_VARIABLE];
+  if (keys) process.env[ENCRYPTION_KEYS_VARIABLE] = keys;
+  const connection = await Connection.connect({ address: handle.temporalAddress });
+  registerCleanup(() => connection.close());
+  const client = new Client({ connection, namespace: handle.namespace, dataConverter: dataConverterFromEnv(handle.clientEnv) });
+  const starter = createHandoffStarter({ client, taskQueue: CLUSTER_TASK_QUEUE, logger: files.logger });
+  const sim = { url: handle.simulatorUrl, wsUrl: streamUrlFor(handle.simulatorUrl, '/interaction/v1/events') };
+  const routing = await forwardRoutingEvents(sim, undefined, files.logger, registerCleanup);
+  routing.collect = async () => {
+    try {
+      routing.signals = await starterRouting(cluster);
+    } catch (err) {
+      say(`the cluster starter's routing signals could not be read (${errText(err)}); they show as 0`);
+    }
+  };
+  const workerLogs = CLUSTER_WORKERS.map((w) => path.join(cluster.logs, `${w}.log`));
+  say(`cluster up: frontend ${handle.temporalAddress}, simulator ${handle.simulatorUrl}, task queue ${CLUSTER_TASK_QUEUE}; logs in ${cluster.logs}/`);
+  return {
+    files,
+    control,
+    taskQueue: CLUSTER_TASK_QUEUE,
+    workerLogs,
+    client,
+    starter,
+    routing,
+    actions: {
+      worker_kill: (run, e) => killClusterWorker(run, e, cluster),
+      history_restart: (run, e) => restartHistory(run, e, cluster),
+      postgres_restart: (run, e) => restartClusterPostgres(run, e, cluster),
+    },
+    temporalTarget: () => ({ address: handle.temporalAddress, namespace: handle.namespace }),
+    filesLines: (ok) => [
+      ok
+        ? `Cluster logs: ${cluster.logs}/ (purged with the cluster: the verdict passed)`
+        : `Cluster kept for forensics: ${handle.dir} (logs in ${cluster.logs}/: ${CLUSTER_WORKERS.join(', ')}, temporal-*, starter, simulator; PostgreSQL's in postgres/postgres.log)`,
+    ],
+    reportFields: {
+      mode: 'cluster',
+      server: { version: cluster.serverVersion, services: SERVER_SERVICES.map((s) => `temporal-${s}`), persistence: `PostgreSQL ${cluster.postgresVersion ?? '?'}` },
+      workers: CLUSTER_WORKERS.length,
+      cluster: { dir: handle.dir, portBase, ports: handle.ports },
+    },
+  };
 }
 
 /**
  * The starter's routing forwarder: agent-joined / ended stream events → signals. A signal that
- * fails (server down) is logged and lost; the handoff's periodic queue check must notice.
+ * fails (server down) is logged and lost; the handoff's periodic queue check must notice. Without
+ * a `starter` (--cluster: the cluster's starter forwards them) it only records the agent-joined times.
  * Resolves once the stream is connected (or after 5 s).
  */
-async function forwardRoutingEvents(sim: RunningSimulator, starter: HandoffStarter, logger: Logger, registerCleanup: RegisterCleanup): Promise<RoutingRecord> {
+async function forwardRoutingEvents(sim: Pick<RunningSimulator, 'url' | 'wsUrl'>, starter: HandoffStarter | undefined, logger: Logger, registerCleanup: RegisterCleanup): Promise<RoutingRecord> {
   const record: RoutingRecord = { signals: { delivered: 0, no_handoff: 0, failed: 0 }, agentJoinedAt: new Map() };
   const { signals, agentJoinedAt } = record;
   const cxone = new CxoneClient({ baseUrl: sim.url, clientId: 'cxone-handoff-chaos', clientSecret: 'simulator-accepts-any-secret' });
@@ -390,6 +592,7 @@ async function forwardRoutingEvents(sim: RunningSimulator, starter: HandoffStart
       if (!r) return;
       // The simulator's own time of the join: how long the guest stays on hold after it is measured from here.
       if (r.kind === 'agent_joined' && !agentJoinedAt.has(r.interactionId)) agentJoinedAt.set(r.interactionId, r.at ? Date.parse(r.at) : Date.now());
+      if (!starter) return;
       try {
         signals[await starter.notifyRouting(r, 'stream')] += 1;
       } catch (err) {
@@ -409,8 +612,9 @@ async function forwardRoutingEvents(sim: RunningSimulator, starter: HandoffStart
 
 /**
  * The handoffs (their interactions created in the simulator), the start pace, the moments of the
- * kills and of the server restart (drawn from `random`), and the fault mix (from its own stream of
- * the seed: for one seed, --faults none and mix share the crash moments and the agent delays).
+ * kills and of the server restart (drawn from `random`; --cluster: of the history-service and
+ * PostgreSQL restarts), and the fault mix (from its own stream of the seed: for one seed, --faults
+ * none and mix share the crash moments and the agent delays).
  */
 async function planRun(args: Args, random: () => number, control: SimControl): Promise<RunPlan> {
   const handoffs: Handoff[] = [];
@@ -422,12 +626,17 @@ async function planRun(args: Args, random: () => number, control: SimControl): P
       handoffs[index] = { index, interactionId, conversationId, workflowId: handoffWorkflowId(interactionId), startAttempts: 0, notFoundCount: 0 };
     },
   );
-  const windowMs = Math.max(args.handoffs / START_RATE_PER_SECOND, (args.kills + 1) * SECONDS_PER_EVENT) * 1000;
+  const { restarts } = modeOf(args);
+  const windowMs = Math.max(args.handoffs / START_RATE_PER_SECOND, (args.kills + restarts.length) * SECONDS_PER_EVENT) * 1000;
   const startGapMs = windowMs / args.handoffs;
-  const events: ChaosEvent[] = Array.from({ length: args.kills + 1 }, () => Math.round(windowMs * (0.1 + 0.8 * random())))
+  const events: ChaosEvent[] = Array.from({ length: args.kills + restarts.length }, () => Math.round(windowMs * (0.1 + 0.8 * random())))
     .sort((a, b) => a - b)
-    .map((plannedAtMs) => ({ kind: 'worker_kill' as const, n: 0, plannedAtMs }));
-  events[Math.floor(random() * events.length)]!.kind = 'server_restart';
+    .map((plannedAtMs) => ({ kind: 'worker_kill' as ChaosKind, n: 0, plannedAtMs }));
+  // Each restart takes one of the moments still a kill (the dev server's one: any of them).
+  for (const kind of restarts) {
+    const kills = events.filter((e) => e.kind === 'worker_kill');
+    kills[Math.floor(random() * kills.length)]!.kind = kind;
+  }
   let killNo = 0;
   for (const e of events) if (e.kind === 'worker_kill') e.n = ++killNo;
 
@@ -557,8 +766,7 @@ async function runChaosEvents(run: ChaosRun): Promise<void> {
       e.inFlight = inFlight(run);
       e.startedSoFar = started(run);
       try {
-        if (e.kind === 'worker_kill') await killWorker(run, e);
-        else await restartServer(run, e);
+        await run.stack.actions[e.kind]!(run, e);
         // The next event waits for this one's recovery, so each figure measures one crash.
         const first = await awaitProgress(run, e.at! + e.readyMs!);
         if (first) {
@@ -581,23 +789,24 @@ async function runChaosEvents(run: ChaosRun): Promise<void> {
 }
 
 /** SIGKILL the worker, then start a new one; `e` gets the pids and the time until it polls. */
-async function killWorker(run: ChaosRun, e: ChaosEvent): Promise<void> {
-  const { live } = run.stack;
+async function killWorker(run: ChaosRun, e: ChaosEvent, dev: DevServerParts): Promise<void> {
+  const { live } = dev;
   const old = live.worker!;
   e.killedPid = old.pid;
   e.at = Date.now();
   await old.kill();
   say(`${label(e)}: worker pid ${old.pid} SIGKILLed (${e.inFlight} handoffs in flight, ${e.startedSoFar}/${run.args.handoffs} started); starting a new worker`);
   live.worker = undefined;
-  live.worker = await startWorker(run.stack.files.tmpDir, run.stack.workerLogs, live.server!, run.stack.sim.url);
+  live.worker = await startWorker(run.stack.files.tmpDir, dev.workerLogs, live.server!, dev.simUrl);
   e.newPid = live.worker.pid;
   e.readyMs = Date.now() - e.at;
   say(`${label(e)}: new worker pid ${live.worker.pid} ready ${secs(e.readyMs)} after the kill`);
 }
 
 /** SIGKILL the dev server, then start it again on its port with the same SQLite file (three tries). */
-async function restartServer(run: ChaosRun, e: ChaosEvent): Promise<void> {
-  const { live, port, cliPath, files } = run.stack;
+async function restartServer(run: ChaosRun, e: ChaosEvent, dev: DevServerParts): Promise<void> {
+  const { live, port, cliPath } = dev;
+  const { files } = run.stack;
   const signal = run.stop.signal;
   const old = live.server!;
   e.killedPid = old.pid;
@@ -619,6 +828,87 @@ async function restartServer(run: ChaosRun, e: ChaosEvent): Promise<void> {
   e.newPid = live.server.pid;
   e.readyMs = Date.now() - e.at;
   say(`${label(e)}: dev server pid ${live.server.pid} answering again ${secs(e.readyMs)} after the kill`);
+}
+
+/**
+ * --cluster, kill #n: SIGKILL worker-1 (odd n) or worker-2 (even n), then start it again after
+ * WORKER_RESTART_DELAY_MS as an orchestrator would; the other worker keeps running meanwhile.
+ */
+async function killClusterWorker(run: ChaosRun, e: ChaosEvent, cluster: ChaosCluster): Promise<void> {
+  const part = CLUSTER_WORKERS[(e.n - 1) % CLUSTER_WORKERS.length]!;
+  e.part = part;
+  e.killedPid = await pidOf(cluster, part);
+  e.at = Date.now();
+  await crash(cluster, part);
+  say(`${label(e)}: ${part} pid ${e.killedPid} SIGKILLed (${e.inFlight} handoffs in flight, ${e.startedSoFar}/${run.args.handoffs} started; the other worker keeps running); starting it again in ${WORKER_RESTART_DELAY_MS / 1000} s`);
+  await pause(WORKER_RESTART_DELAY_MS, run.stop.signal);
+  if (run.stop.signal.aborted) return;
+  e.newPid = await startWorkerAgain(cluster, part);
+  e.readyMs = Date.now() - e.at;
+  say(`${label(e)}: ${part} pid ${e.newPid} polling again ${secs(e.readyMs)} after the kill`);
+}
+
+/**
+ * --cluster: SIGKILL the history service, then start it again and wait until Temporal answers; if
+ * it does not within HISTORY_RECOVERY_MS, restart the server's four services (`e.fallback` says so).
+ */
+async function restartHistory(run: ChaosRun, e: ChaosEvent, cluster: ChaosCluster): Promise<void> {
+  const part = 'temporal-history';
+  e.part = part;
+  e.killedPid = await pidOf(cluster, part);
+  e.at = Date.now();
+  await crash(cluster, part);
+  say(`${label(e)}: ${part} pid ${e.killedPid} SIGKILLed (${e.inFlight} handoffs in flight, ${e.startedSoFar}/${run.args.handoffs} started); starting it again`);
+  await startHistoryAgain(cluster);
+  if (!(await temporalAnswers(run, HISTORY_RECOVERY_MS)) && !run.stop.signal.aborted) {
+    e.fallback = `the history service alone did not bring Temporal back within ${HISTORY_RECOVERY_MS / 1000} s: the server's four services were restarted`;
+    say(`${label(e)}: ${e.fallback}`);
+    await restartServerServices(cluster);
+    if (!(await temporalAnswers(run, TEMPORAL_RECOVERY_MS)) && !run.stop.signal.aborted) throw new Error(`Temporal did not answer within ${TEMPORAL_RECOVERY_MS / 1000} s of the whole server's restart`);
+  }
+  e.newPid = await pidOf(cluster, part);
+  e.readyMs = Date.now() - e.at;
+  say(`${label(e)}: ${part} pid ${e.newPid}; Temporal answering again ${secs(e.readyMs)} after the kill`);
+}
+
+/** --cluster: PostgreSQL stopped (pg_ctl stop -m fast: the server's connections cut) and started again; then until Temporal answers. */
+async function restartClusterPostgres(run: ChaosRun, e: ChaosEvent, cluster: ChaosCluster): Promise<void> {
+  e.part = 'postgres';
+  e.killedPid = await pidOf(cluster, 'postgres');
+  e.at = Date.now();
+  say(`${label(e)}: PostgreSQL pid ${e.killedPid} stopping (pg_ctl stop -m fast) and starting again (${e.inFlight} handoffs in flight, ${e.startedSoFar}/${run.args.handoffs} started)`);
+  await restartPostgres(cluster);
+  e.newPid = await pidOf(cluster, 'postgres');
+  say(`${label(e)}: PostgreSQL pid ${e.newPid} accepting connections ${secs(Date.now() - e.at)} after the stop`);
+  if (!(await temporalAnswers(run, TEMPORAL_RECOVERY_MS)) && !run.stop.signal.aborted) throw new Error(`Temporal did not answer within ${TEMPORAL_RECOVERY_MS / 1000} s of PostgreSQL's restart`);
+  e.readyMs = Date.now() - e.at;
+  say(`${label(e)}: Temporal answering again ${secs(e.readyMs)} after the stop`);
+}
+
+/** Handoffs described to tell that the history service answers again: enough to reach each of the 4 shards but rarely (4 × (3/4)^24 ≈ 0.4 %). */
+const PROBE_HANDOFFS = 24;
+
+/**
+ * Whether Temporal answers within `timeoutMs`: the latest started handoffs described (the history
+ * service, their shards) and the workflows counted (visibility, from the database); each call bounded.
+ */
+async function temporalAnswers(run: ChaosRun, timeoutMs: number): Promise<boolean> {
+  const signal = run.stop.signal;
+  const { client } = run.stack;
+  const deadline = Date.now() + timeoutMs;
+  const probes = run.plan.handoffs.filter((h) => h.startedAt !== undefined).slice(-PROBE_HANDOFFS);
+  while (!signal.aborted && Date.now() < deadline) {
+    try {
+      await client.withDeadline(Date.now() + 5_000, async () => {
+        await Promise.all(probes.map((h) => client.workflow.getHandle(h.workflowId).describe()));
+        await client.workflow.count();
+      });
+      return true;
+    } catch {
+      await pause(250, signal);
+    }
+  }
+  return false;
 }
 
 /** The first CXone call (not a token or the stream) after `sinceMs`, watched live in the journal; undefined if all work is done first. */
@@ -687,6 +977,7 @@ async function checkEvidence(run: ChaosRun, armed: Awaited<ReturnType<SimControl
   const { args, plan } = run;
   const { handoffs, events } = plan;
   const [{ entries }, state]: [{ entries: JournalEntry[] }, SimState] = await Promise.all([run.stack.control.journal(), run.stack.control.state()]);
+  await run.stack.routing.collect?.();
   const keyIndex = transferKeyIndex(state.interactions);
   const duplicates = duplicateTransfers(entries, keyIndex);
   const onHold = leftOnHold(state.interactions);
@@ -703,7 +994,8 @@ async function checkEvidence(run: ChaosRun, armed: Awaited<ReturnType<SimControl
   const replays = tally(entries.filter((e) => e.replayed).map(endpointOf));
 
   completeRecoveryFigures(events, handoffs, entries);
-  const restart = events.find((e) => e.kind === 'server_restart');
+  // The first restart on the server's side (the dev server's; --cluster: the history service's or PostgreSQL's).
+  const restart = events.find((e) => e.kind !== 'worker_kill' && e.at !== undefined);
   const lostByRestart = restart?.at === undefined ? [] : handoffs.filter((h) => h.status === 'NOT_FOUND' && h.startedAt !== undefined && h.startedAt < restart.at!).map((h) => h.workflowId);
 
   // Every context the handoffs marked in_progress got its final word; every fallback told the guest or said it could not.
@@ -786,7 +1078,7 @@ async function collectForensics(run: ChaosRun, ev: Evidence) {
       historyFile: undefined as string | undefined,
     };
   });
-  const server = run.stack.live.server;
+  const server = run.stack.temporalTarget();
   if ((!ev.ok || ev.attention.length > 0) && server) {
     const address = server.address;
     const namespace = server.namespace;
@@ -834,26 +1126,29 @@ function summaryLines(run: ChaosRun, ev: Evidence, forensics: Forensics, ended: 
   const { statuses, outcomes, notCompleted } = ended;
   const { entries, transfers, replays, faultTally, retryAfter, fallbackMessages, holdAfterAgent, longestHold, retryAfterWaited, holdUpdates, warned, warnings, attention } = ev;
   const { signals } = run.stack.routing;
+  const mode = modeOf(args);
   const out: string[] = [];
   out.push('');
-  out.push(`Chaos run: ${args.handoffs} handoffs, ${args.kills} worker kills, 1 dev-server restart (seed ${args.seed}); wall time ${secs(timings.wallMs)} (run ${secs(timings.runEnd - plan.runStart)})`);
+  out.push(`Chaos run: ${args.handoffs} handoffs, ${args.kills} worker kills, ${mode.restartsSummary} (seed ${args.seed}); wall time ${secs(timings.wallMs)} (run ${secs(timings.runEnd - plan.runStart)})`);
   out.push(`Statuses: ${statuses.map(([k, n]) => `${k} ${n}`).join(', ')}`);
   out.push(`Outcomes: ${outcomes.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
   const latencies = handoffs.filter((h) => h.result).map((h) => h.result!.latencyMs).sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)];
   if (latencies.length > 0) out.push(`Handoff latency (start to metric, agent wait included): p50 ${secs(pct(50))}, p95 ${secs(pct(95))}, max ${secs(latencies.at(-1))}`);
-  out.push('Recovery, measured from each SIGKILL: replacement ready (worker polling / server answering) · first CXone API call after that · next handoff completion');
+  out.push(mode.recoveryHeader);
+  const width = Math.max(14, ...events.map((e) => label(e).length));
   for (const e of events) {
     if (e.at === undefined) {
-      out.push(`  ${label(e).padEnd(14)} planned at ${rel(at(plan, e.plannedAtMs))}: not done (the run stopped first)`);
+      out.push(`  ${label(e).padEnd(width)} planned at ${rel(at(plan, e.plannedAtMs))}: not done (the run stopped first)`);
       continue;
     }
-    const pids = `pid ${e.killedPid} → ${e.newPid ?? '?'}`;
-    out.push(`  ${label(e).padEnd(14)} at ${rel(e.at).padStart(7)}  ${String(e.inFlight ?? 0).padStart(4)} in flight  ready ${secs(e.readyMs).padStart(7)} · first call ${secs(e.firstCallMs).padStart(7)} · next completion ${secs(e.nextCompletionMs).padStart(7)}  (${pids})`);
+    const pids = `${e.part ? `${e.part} ` : ''}pid ${e.killedPid} → ${e.newPid ?? '?'}`;
+    out.push(`  ${label(e).padEnd(width)} at ${rel(e.at).padStart(7)}  ${String(e.inFlight ?? 0).padStart(4)} in flight  ready ${secs(e.readyMs).padStart(7)} · first call ${secs(e.firstCallMs).padStart(7)} · next completion ${secs(e.nextCompletionMs).padStart(7)}  (${pids})`);
+    if (e.fallback) out.push(`  ${' '.repeat(width)} ${e.fallback}`);
   }
   out.push(`Transfers (journal): ${transfers.calls} calls, ${transfers.accepted} accepted, ${transfers.replayed} idempotent replays, ${transfers.rejected} rejected; journal ${entries.length} entries${journalComplete(entries) ? '' : ' (TRUNCATED: the oldest entries were dropped, duplicates may be missed)'}`);
   out.push(`Idempotent replays (a CXone call repeated after a crash, answered from memory): ${replays.map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
-  out.push(`Routing signals from the stream: ${signals.delivered} delivered, ${signals.no_handoff} no handoff running, ${signals.failed} failed (left to the queue check); start calls retried: ${run.startRetries}; describe errors while polling: ${run.pollErrors}`);
+  out.push(`${mode.routingLabel}: ${signals.delivered} delivered, ${signals.no_handoff} no handoff running, ${signals.failed} failed (left to the queue check); start calls retried: ${run.startRetries}; describe errors while polling: ${run.pollErrors}`);
   if (args.faults === 'mix') {
     const usage = (u: FaultUsage) => `${u.faults} (${u.hit}/${u.uses} requests hit)`;
     out.push(`Faults injected (--faults mix): ${usage(faultTally.total)}${run.faultErrors ? `; ${run.faultErrors} failed to register` : ''}${run.injected.length < faultPlan.length ? `; ${faultPlan.length - run.injected.length} planned ones not injected (the handoffs were done first)` : ''}`);
@@ -887,7 +1182,7 @@ function summaryLines(run: ChaosRun, ev: Evidence, forensics: Forensics, ended: 
   for (const h of unfinished.slice(0, 20)) out.push(`  NOT COMPLETED: ${h.workflowId} — ${h.status}`);
   if (unfinished.length > 20) out.push(`  … and ${unfinished.length - 20} more not completed (see the JSON report)`);
   if (neverStarted.length > 0) out.push(`  ${neverStarted.length} handoffs were never started (the run stopped first)`);
-  if (ev.lostByRestart.length > 0) out.push(`  LOST BY THE SERVER RESTART (started before the SIGKILL, unknown after): ${ev.lostByRestart.join(', ')}`);
+  if (ev.lostByRestart.length > 0) out.push(`  ${mode.lostByRestart} (started before the SIGKILL, unknown after): ${ev.lostByRestart.join(', ')}`);
   if (timings.reason === 'deadline') out.push(`  the ${args.timeoutSeconds} s deadline ended the run before every handoff finished (a handoff still running keeps its guest on hold)`);
   return out;
 }
@@ -898,6 +1193,8 @@ function chaosReport(run: ChaosRun, ev: Evidence, forensics: Forensics, ended: H
   const { verdict, attention, transfers, holdUpdates, holdAfterAgent, retryAfterWaited, warned, warnings, fallbackMessages, retryAfter, faultTally, entries } = ev;
   return {
     kind: 'chaos',
+    // --cluster: mode, server (version, services, persistence), workers, cluster (folder, ports); nothing for the dev server.
+    ...run.stack.reportFields,
     ok: ev.ok,
     verdict: verdictLine(verdict),
     counts: {
@@ -949,7 +1246,7 @@ function chaosReport(run: ChaosRun, ev: Evidence, forensics: Forensics, ended: H
       latencyMs: plan.handoffs.filter((h) => h.result).map((h) => h.result!.latencyMs),
       stoppedBy: timings.reason ?? 'done',
     },
-    settings: { ...args, taskQueue: TASK_QUEUE, startRatePerSecond: START_RATE_PER_SECOND, agentAssignDelayMs: AGENT_DELAY_MS, handoffOptions: HANDOFF_OPTIONS },
+    settings: { ...args, taskQueue: run.stack.taskQueue, startRatePerSecond: START_RATE_PER_SECOND, agentAssignDelayMs: AGENT_DELAY_MS, handoffOptions: HANDOFF_OPTIONS },
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', totalMemoryBytes: os.totalmem(), node: process.version, platform: `${os.platform()} ${os.release()}` },
     command: { argv: [path.basename(process.execPath), ...process.execArgv, path.relative(process.cwd(), process.argv[1] ?? ''), ...process.argv.slice(2)].join(' '), npmScript: process.env.npm_lifecycle_event },
     journalEntries: entries.length,
@@ -985,7 +1282,7 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: Regi
   const signal = stop.signal;
   const random = seededRandom(args.seed);
   const files = await createRunFiles(args, registerCleanup);
-  const stack = await startStack(files, registerCleanup);
+  const stack = args.cluster ? await startClusterStack(args, files, registerCleanup) : await startStack(files, registerCleanup);
   const plan = await planRun(args, random, stack.control);
   const run: ChaosRun = { args, random, stop, stack, plan, startRetries: 0, pollErrors: 0, injected: [], faultErrors: 0, allClosed: new AbortController(), eventsDone: false };
 
@@ -993,7 +1290,11 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: Regi
   const runEnd = Date.now();
   const reason = signal.aborted ? (signal.reason as StopReason) : undefined;
   if (reason === 'interrupted') return { code: 130, output: [] };
-  if (reason === 'error') return { code: 1, output: [`chaos: ${errText(run.harnessError)} (logs in ${files.tmpDir})`] };
+  if (reason === 'error') {
+    // A chaos event that did not recover is a finding: the server's state is kept for it.
+    if (plan.events.some((e) => e.error !== undefined)) files.keepState = true;
+    return { code: 1, output: [`chaos: ${errText(run.harnessError)} (logs in ${files.tmpDir})`] };
+  }
 
   say('checking the evidence: every workflow as Temporal describes it, the simulator journal and state');
   await settleStatuses(run);
@@ -1005,8 +1306,8 @@ async function runChaos(args: Args, stop: AbortController, registerCleanup: Regi
   const out = summaryLines(run, ev, forensics, ended, timings);
   const reportFile = await writeReport(chaosReport(run, ev, forensics, ended, timings));
   out.push(`Report: ${path.relative(process.cwd(), reportFile)}`);
-  out.push(`Worker logs: ${stack.workerLogs.join(', ')}`);
-  files.keepDb = !ev.ok;
+  out.push(...stack.filesLines(ev.ok));
+  files.keepState = !ev.ok;
   out.push(verdictLine(ev.verdict));
   return { code: ev.ok ? 0 : 1, output: out };
 }
@@ -1072,7 +1373,7 @@ async function main(argv: string[]): Promise<number> {
     result = { code: stop.signal.reason === 'interrupted' ? 130 : 1, output: [`chaos: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`] };
   } finally {
     clearTimeout(deadline);
-    say('stopping the worker, the dev server and the simulator');
+    say(modeOf(args).stopping);
     for (const fn of cleanups.reverse()) await fn().catch((err: unknown) => say(`cleanup: ${errText(err)}`));
   }
   for (const line of result.output) process.stdout.write(`${line}\n`);

@@ -2,14 +2,19 @@
  * `npm run chaos` as a user runs it: a small run (6 handoffs, 1 worker SIGKILL, 1 dev-server
  * restart) ends with every handoff completed exactly once, nobody on hold, every context settled,
  * and exit code 0 — without and with `--faults mix` (429s, 5xx and latency spikes on every CXone
- * endpoint a handoff calls); bad arguments are refused by name with exit code 2.
+ * endpoint a handoff calls), and with `--cluster` (a fresh `npm run cluster` in a temp folder: a
+ * worker SIGKILLed, the history service SIGKILLed, PostgreSQL restarted; skipped, saying why, without
+ * PostgreSQL or a Temporal server build); bad arguments are refused by name with exit code 2.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FAULT_KINDS } from '../../bench/lib/fault-mix';
+import { locatePostgres } from '../../src/cluster/postgres';
+import { locateTemporalServer } from '../../src/cluster/server-build';
+import { findGo } from '../../src/temporal/go-build';
 import { ROOT } from '../helpers/cli';
 
 const CHAOS = path.join(ROOT, 'bench', 'chaos.ts');
@@ -128,6 +133,42 @@ describe('npm run chaos', () => {
     for (const fault of f.list) assert.doesNotMatch(fault.spec.path, /oauth|\/interaction\/v1\/events/);
   });
 
+  it('--cluster: 6 handoffs on a fresh cluster through a worker SIGKILL, a history-service SIGKILL and a PostgreSQL restart — same verdict, the cluster purged', { timeout: 600_000 }, async (t) => {
+    if (!(await locatePostgres())) return t.skip('PostgreSQL is not installed (apt-get install postgresql)');
+    if (!(await locateTemporalServer({ build: false }).then(() => true, () => false)) && !(await findGo())) return t.skip('the Temporal server is not built and Go is missing');
+    // Its own port base: not npm run cluster's (7233), the bench's (17233), chaos's default (22233) or the smoke's (27233).
+    const { code, stdout, output } = await runChaos(['--cluster', '--port-base', '12233', '--handoffs', '6', '--kills', '1', '--timeout-seconds', '480'], 560_000);
+    assert.equal(code, 0, output);
+    assert.equal(stdout.trimEnd().split('\n').at(-1), '6/6 completed, 0 duplicate transfers, 0 left on hold, 0 contexts in progress, 0 fallback messages missing', output);
+    assert.match(output, /kill #1: worker-1 pid \d+ SIGKILLed/);
+    assert.match(output, /history restart: temporal-history pid \d+ SIGKILLed/);
+    assert.match(output, /postgres restart: PostgreSQL pid \d+ stopping/);
+    assert.match(stdout, /^Routing signals from the stream \(the cluster's starter: its \/metrics and log\): [1-9]\d* delivered/m);
+
+    const reportPath = /^Report: (.+\.json)$/m.exec(stdout)?.[1];
+    assert.ok(reportPath, stdout);
+    const reportFile = path.resolve(ROOT, reportPath);
+    const report = JSON.parse(await readFile(reportFile, 'utf8')) as {
+      ok: boolean;
+      mode: string;
+      server: { version: string; services: string[] };
+      workers: number;
+      cluster: { dir: string };
+      events: Array<{ kind: string; part: string; readyMs?: number }>;
+      settings: { taskQueue: string };
+      tmpDir: string;
+    };
+    after(() => Promise.all([rm(reportFile, { force: true }), rm(report.tmpDir, { recursive: true, force: true })]));
+    assert.equal(report.ok, true);
+    assert.deepEqual({ mode: report.mode, workers: report.workers, taskQueue: report.settings.taskQueue }, { mode: 'cluster', workers: 2, taskQueue: 'bot-handoff' });
+    assert.match(report.server.version, /^\d+\.\d+\.\d+$/);
+    assert.equal(report.server.services.length, 4);
+    assert.deepEqual(report.events.map((e) => `${e.kind} ${e.part}`).sort(), ['history_restart temporal-history', 'postgres_restart postgres', 'worker_kill worker-1']);
+    assert.ok(report.events.every((e) => typeof e.readyMs === 'number'), JSON.stringify(report.events));
+    // The verdict passed: the cluster is down and its folder purged.
+    assert.equal(await stat(report.cluster.dir).then(() => 'exists', () => 'gone'), 'gone');
+  });
+
   it('refuses a bad argument by name, exit code 2, nothing started', async () => {
     const { code, output } = await runChaos(['--handoffs', '0'], 30_000);
     assert.equal(code, 2);
@@ -141,5 +182,8 @@ describe('npm run chaos', () => {
     const fourth = await runChaos(['--fault', 'mix'], 30_000);
     assert.equal(fourth.code, 2);
     assert.match(fourth.output, /Unknown option '--fault'/);
+    const fifth = await runChaos(['--port-base', '12233'], 30_000);
+    assert.equal(fifth.code, 2);
+    assert.match(fifth.output, /--port-base goes with --cluster/);
   });
 });
