@@ -16,7 +16,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { SIMULATOR_ROUTING } from '../handoff-settings';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import { ENCRYPTION_KEYS_VARIABLE, loadOrCreateDevKeys } from '../temporal/encryption';
-import { CLUSTER_DB, CLUSTER_PARTS, clusterPaths, clusterPorts, portBaseProblem, SERVER_SERVICES, serverConfig, type ClusterPart, type ClusterPorts, type ServerService } from './plan';
+import { CLUSTER_DB, CLUSTER_PARTS, clusterPaths, clusterPorts, partPort, portBaseProblem, SERVER_SERVICES, serverConfig, type ClusterPart, type ClusterPorts, type ServerService } from './plan';
 import { ensureTemporalRole, initPostgres, locatePostgres, postgresPid, postgresReady, startPostgres, stopPostgres, type Postgres } from './postgres';
 import { locateTemporalServer, type ServerBuild } from './server-build';
 
@@ -344,13 +344,23 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterHandl
   const save = () => writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);
 
   progress(`cluster in ${path.relative(process.cwd(), c.dir) || '.'} (frontend 127.0.0.1:${ports.grpc.frontend})`);
+  // Before anything starts: a port another process holds would fail its part half-way.
+  const pgs = await locatePostgres(c.env);
+  for (const part of CLUSTER_PARTS) {
+    const ours = part === 'postgres' ? pgs && (await postgresPid(pgs, paths.postgresData)) : ourPid(state, part);
+    const port = partPort(ports, part);
+    if (ours === undefined && (await tcpOpen(port))) throw new Error(`${part}: port ${port} is taken by another process (\`npm start\`? another cluster?): stop it, or pass --port-base`);
+  }
   const server = await locateTemporalServer({ env: c.env, onProgress: progress });
   progress(`  ✔ Temporal server ${server.version} (${server.source === 'built' ? 'built' : 'cached'}: ${path.dirname(server.server)})`);
 
-  const pgs = await locatePostgres(c.env);
   if (!pgs) throw new Error('PostgreSQL is not installed: `apt-get install postgresql` (Debian), then run `npm run cluster -- up` again');
   if (await initPostgres(pgs, paths.postgresData)) progress(`  ✔ PostgreSQL data directory created: ${paths.postgresData}`);
-  if (!(await postgresReady(pgs, ports.postgres))) await startPostgres(pgs, paths.postgresData, ports.postgres);
+  if ((await postgresPid(pgs, paths.postgresData)) === undefined) {
+    await startPostgres(pgs, paths.postgresData, ports.postgres);
+  } else {
+    await waitFor('postgres', () => postgresReady(pgs, ports.postgres), 60_000, path.join(paths.postgresData, 'postgres.log'));
+  }
   await ensureTemporalRole(pgs, ports.postgres);
   progress(`  ✔ PostgreSQL on 127.0.0.1:${ports.postgres} (${path.dirname(pgs.binDir)}${pgs.runAs ? `, as ${pgs.runAs.user}` : ''})`);
 

@@ -63,6 +63,28 @@ export function portBaseProblem(base: number): string | undefined {
   return `the port base must be a whole number from ${PORT_BASE_RANGE.min} to ${PORT_BASE_RANGE.max}: the membership ports (300 below it) must be above 1023 and at most 32767, which Temporal's SQL schema stores as a smallint`;
 }
 
+/** The port each part listens on (the server's worker service: its membership port; it serves no gRPC). */
+export function partPort(ports: ClusterPorts, part: ClusterPart): number {
+  switch (part) {
+    case 'postgres':
+      return ports.postgres;
+    case 'temporal-worker':
+      return ports.membership.worker;
+    case 'simulator':
+      return ports.simulator;
+    case 'worker-1':
+      return ports.workerMetrics[0];
+    case 'worker-2':
+      return ports.workerMetrics[1];
+    case 'starter':
+      return ports.webhook;
+    case 'codec-server':
+      return ports.codec;
+    default:
+      return ports.grpc[part.slice('temporal-'.length) as ServerService];
+  }
+}
+
 /** The database credentials the cluster creates (a throwaway local cluster: not a secret). */
 export const CLUSTER_DB = { user: 'temporal', password: 'temporal', databases: { temporal: 'temporal', visibility: 'temporal_visibility' } } as const;
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { CLUSTER_DB, CLUSTER_PARTS, clusterPorts, HISTORY_SHARDS, PORT_BASE_RANGE, portBaseProblem, SERVER_SERVICES, serverConfig } from '../../../src/cluster/plan';
+import { CLUSTER_DB, CLUSTER_PARTS, clusterPorts, HISTORY_SHARDS, partPort, PORT_BASE_RANGE, portBaseProblem, SERVER_SERVICES, serverConfig } from '../../../src/cluster/plan';
 
 function allPorts(base: number): number[] {
   const p = clusterPorts(base);
@@ -29,6 +29,24 @@ describe('cluster plan', () => {
       assert.ok(ports.every((n) => n > 0 && n < 65536), `base ${base}`);
     }
     for (const bad of [PORT_BASE_RANGE.min - 1, PORT_BASE_RANGE.max + 1, 47233, 7233.5]) assert.match(portBaseProblem(bad) ?? '', /smallint/, String(bad));
+  });
+
+  it('each part listens on a port of its own (what up checks is free before it starts anything)', () => {
+    const ports = clusterPorts();
+    const listening = CLUSTER_PARTS.map((part) => partPort(ports, part));
+    assert.equal(new Set(listening).size, CLUSTER_PARTS.length, listening.join(','));
+    assert.deepEqual(Object.fromEntries(CLUSTER_PARTS.map((part) => [part, partPort(ports, part)])), {
+      postgres: 15432,
+      'temporal-history': 7234,
+      'temporal-matching': 7235,
+      'temporal-frontend': 7233,
+      'temporal-worker': 6939,
+      simulator: 8787,
+      'worker-1': 9464,
+      'worker-2': 9465,
+      starter: 8080,
+      'codec-server': 8888,
+    });
   });
 
   it('every part is listed once, PostgreSQL first and the history service before the frontend', () => {
