@@ -5,7 +5,6 @@
  * the dev-server stack is. CPU is read per process: each server service, PostgreSQL with its
  * backends, each worker.
  */
-import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { clusterDown, clusterPids, clusterUp } from '../../src/cluster/cluster';
 import { SERVER_SERVICES } from '../../src/cluster/plan';
 import { TEMPORAL_SERVER_VERSION } from '../../src/cluster/server-build';
 import { createLogger } from '../../src/log';
+import { rssBytes } from '../../src/proc';
 import { SimControl } from '../../src/sim';
 import { createHandoffStarter, type HandoffStarter } from '../../src/starter/start-handoff';
 import { dataConverterFromEnv } from '../../src/temporal/encryption';
@@ -35,11 +35,6 @@ export interface ClusterBenchStack {
   /** RSS of each worker, MiB. */
   workerRssMiB(): Promise<Record<string, number>>;
   close(): Promise<void>;
-}
-
-function rssMiB(pid: number): number {
-  const kib = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return Math.round(kib / 1024);
 }
 
 export async function startClusterBenchStack(opts: { stepDispatch?: 'task-queue' | 'local-first'; progress: (line: string) => void }): Promise<ClusterBenchStack> {
@@ -82,7 +77,7 @@ export async function startClusterBenchStack(opts: { stepDispatch?: 'task-queue'
       },
       async workerRssMiB() {
         const pids = await clusterPids(where);
-        return Object.fromEntries(workerParts.map((p) => [p, pids[p] === undefined ? 0 : rssMiB(pids[p])]));
+        return Object.fromEntries(workerParts.map((p) => [p, pids[p] === undefined ? 0 : Math.round(rssBytes(pids[p]) / 2 ** 20)]));
       },
       async close() {
         await connection.close();

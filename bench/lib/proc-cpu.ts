@@ -5,7 +5,7 @@
  * operator sizes a cluster with ("N handoffs/s per worker core").
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { parentPids, procStat } from '../../src/proc';
 
 let ticksPerSecond: number | undefined;
 
@@ -20,14 +20,11 @@ function clockTicks(): number {
   return ticksPerSecond;
 }
 
-/** utime + stime of `pid` in ms (fields 14 and 15 of /proc/<pid>/stat, after the command name). */
+/** utime + stime of `pid` in ms (fields 14 and 15 of /proc/<pid>/stat); throws when it is gone. */
 export function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name (field 2) may hold spaces and parentheses: count fields after its last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / clockTicks();
+  const fields = procStat(pid);
+  if (!fields) throw new Error(`process ${pid} is gone`);
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
 }
 
 export interface CpuWindow {
@@ -47,23 +44,24 @@ export interface CpuPerHandoff {
   serverHandoffsPerCoreSecond: number;
 }
 
+/** CPU-ms per handoff of the worker(s), the server side and this process, with what one busy core carries at that cost. */
+export function perHandoffFigures(workerMs: number, serverMs: number, harnessMs: number): CpuPerHandoff {
+  return {
+    workerMs,
+    serverMs,
+    harnessMs,
+    workerHandoffsPerCoreSecond: workerMs > 0 ? Math.round(1000 / workerMs) : NaN,
+    serverHandoffsPerCoreSecond: serverMs > 0 ? Math.round(1000 / serverMs) : NaN,
+  };
+}
+
 /** Start a measured window over the worker and server processes (and this one). */
 export function cpuWindow(workerPid: number, serverPid: number): CpuWindow {
-  const start = { worker: processCpuMs(workerPid), server: processCpuMs(serverPid), harness: processCpuMs(process.pid) };
+  const window = cpuWindowOf({ worker: () => processCpuMs(workerPid), server: () => processCpuMs(serverPid), harness: () => processCpuMs(process.pid) });
   return {
     perHandoff(handoffs) {
-      const n = Math.max(1, handoffs);
-      const round = (x: number) => Math.round(x * 100) / 100;
-      const workerMs = round((processCpuMs(workerPid) - start.worker) / n);
-      const serverMs = round((processCpuMs(serverPid) - start.server) / n);
-      const harnessMs = round((processCpuMs(process.pid) - start.harness) / n);
-      return {
-        workerMs,
-        serverMs,
-        harnessMs,
-        workerHandoffsPerCoreSecond: workerMs > 0 ? Math.round(1000 / workerMs) : NaN,
-        serverHandoffsPerCoreSecond: serverMs > 0 ? Math.round(1000 / serverMs) : NaN,
-      };
+      const ms = window.perHandoff(handoffs);
+      return perHandoffFigures(ms.worker!, ms.server!, ms.harness!);
     },
   };
 }
@@ -73,20 +71,11 @@ export function cpuWindow(workerPid: number, serverPid: number): CpuWindow {
  * its own and its reaped children's (cutime + cstime), plus each live descendant's own.
  */
 export function processTreeCpuMs(pid: number): number {
-  const parentOf = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      parentOf.set(Number(entry), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
-    } catch {
-      // Gone between the listing and the read.
-    }
-  }
-  const below = (p: number): number[] => [...parentOf].filter(([, parent]) => parent === p).flatMap(([child]) => [child, ...below(child)]);
-  const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-  const reaped = ((Number(stat[13]) + Number(stat[14])) * 1000) / clockTicks();
+  const parents = [...parentPids()];
+  const below = (p: number): number[] => parents.filter(([, parent]) => parent === p).flatMap(([child]) => [child, ...below(child)]);
+  const fields = procStat(pid);
+  if (!fields) throw new Error(`process ${pid} is gone`);
+  const reaped = ((Number(fields[13]) + Number(fields[14])) * 1000) / clockTicks();
   let live = 0;
   for (const child of below(pid)) {
     try {

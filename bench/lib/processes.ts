@@ -4,10 +4,10 @@
  * `handoff doctor handoff` for a problem handoff's forensics.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parentPids } from '../../src/proc';
 
 const HANDOFF_BIN = path.resolve(__dirname, '..', '..', 'bin', 'handoff.js');
 
@@ -31,22 +31,7 @@ export async function waitPortClosed(port: number, timeoutMs = 15_000): Promise<
 
 /** Direct children of this process (Linux /proc), for the last-resort cleanup on exit. */
 export function childPids(): number[] {
-  const pids: number[] = [];
-  try {
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === process.pid) pids.push(Number(entry));
-      } catch {
-        // Gone meanwhile.
-      }
-    }
-  } catch {
-    // Not Linux: the dev server's own exit hook and the workers' closed pipes have to do.
-  }
-  return pids;
+  return [...parentPids()].filter(([, parent]) => parent === process.pid).map(([pid]) => pid);
 }
 
 /** `handoff doctor handoff <workflowId>` against the given dev server, its output as text (never throws). */

@@ -4,9 +4,10 @@
  * the environment variables a deployment would set.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { SIMULATOR_ROUTING } from '../../src/handoff-settings';
+import { rssBytes } from '../../src/proc';
 
 const HANDOFF_BIN = path.resolve(__dirname, '..', '..', 'bin', 'handoff.js');
 
@@ -99,11 +100,7 @@ function handle(child: ChildProcess, exited: Promise<number | string>): WorkerPr
   return {
     pid: child.pid!,
     exited,
-    rssBytes() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kib = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
-      return kib * 1024;
-    },
+    rssBytes: () => rssBytes(child.pid!),
     async kill() {
       if (!gone()) child.kill('SIGKILL');
       await exited;

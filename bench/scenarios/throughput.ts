@@ -17,7 +17,7 @@ import { temporal } from '@temporalio/proto';
 import { handoffWorkflowId } from '../../workflows/definitions';
 import { summarizeProfile, type ProfileSummary } from '../lib/cpu-profile';
 import { startClusterBenchStack } from '../lib/cluster-stack';
-import { cpuWindow, cpuWindowOf, type CpuPerHandoff } from '../lib/proc-cpu';
+import { cpuWindow, cpuWindowOf, perHandoffFigures, type CpuPerHandoff } from '../lib/proc-cpu';
 import { benchInput, mapLimit, startBenchStack, type BenchStack, type BenchStackOptions } from '../lib/stack';
 import { summarize, type Summary } from '../lib/stats';
 
@@ -182,13 +182,7 @@ export async function runThroughputOnCluster(opts: ThroughputOptions): Promise<T
     return {
       ...(await loopFigures(stack, { finished, failed, elapsedS }, opts.concurrency, stepDispatch)),
       workerRssMiB: Object.values(workerRssMiB).reduce((a, b) => a + b, 0),
-      cpu: {
-        workerMs,
-        serverMs,
-        harnessMs: byProcess.harness ?? 0,
-        workerHandoffsPerCoreSecond: workerMs > 0 ? Math.round(1000 / workerMs) : NaN,
-        serverHandoffsPerCoreSecond: serverMs > 0 ? Math.round(1000 / serverMs) : NaN,
-      },
+      cpu: perHandoffFigures(workerMs, serverMs, byProcess.harness ?? 0),
       cluster: { serverVersion: stack.serverVersion, workers: stack.workers, cpuByProcess: byProcess, workerRssMiB },
     };
   } finally {

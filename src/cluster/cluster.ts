@@ -6,7 +6,7 @@
  * (or another process: chaos, the bench) finds them. `status` checks each part's process and health.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { SIMULATOR_ROUTING } from '../handoff-settings';
+import { startTime } from '../proc';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 import { ENCRYPTION_KEYS_VARIABLE, loadOrCreateDevKeys } from '../temporal/encryption';
 import { CLUSTER_DB, CLUSTER_PARTS, clusterPaths, clusterPorts, partPort, portBaseProblem, SERVER_SERVICES, serverConfig, type ClusterPart, type ClusterPorts, type ServerService } from './plan';
@@ -81,28 +82,18 @@ function alive(pid: number | undefined): boolean {
   }
 }
 
-/** The start time of `pid` in clock ticks since boot (/proc/<pid>/stat field 22). */
-function startTimeOf(pid: number): number | undefined {
-  try {
-    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(raw.slice(raw.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return undefined;
-  }
-}
-
 /** The part's PID while that process is still the one the cluster started (never a recycled PID). */
 function ourPid(state: ClusterState | undefined, part: ClusterPart): number | undefined {
   const pid = state?.pids[part];
   if (pid === undefined || !alive(pid)) return undefined;
   const started = state?.starts?.[part];
-  return started === undefined || startTimeOf(pid) === started ? pid : undefined;
+  return started === undefined || startTime(pid) === started ? pid : undefined;
 }
 
 /** Remember the part's new process. */
 function record(state: ClusterState, part: ClusterPart, pid: number): void {
   state.pids[part] = pid;
-  (state.starts ??= {})[part] = startTimeOf(pid);
+  (state.starts ??= {})[part] = startTime(pid);
 }
 
 function tcpOpen(port: number): Promise<boolean> {
