@@ -5,7 +5,7 @@
  * the dev-server stack is. CPU is read per process: each server service, PostgreSQL with its
  * backends, each worker.
  */
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -39,8 +39,6 @@ export interface ClusterBenchStack {
 
 export async function startClusterBenchStack(opts: { stepDispatch?: 'task-queue' | 'local-first'; progress: (line: string) => void }): Promise<ClusterBenchStack> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'cxone-handoff-bench-cluster-'));
-  // PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
-  await chmod(dir, 0o755);
   const where = { dir, portBase: BENCH_CLUSTER_PORT_BASE };
   const close = () => clusterDown({ ...where, purge: true, progress: () => undefined });
   try {

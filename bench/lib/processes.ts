@@ -4,10 +4,10 @@
  * `handoff doctor handoff` for a problem handoff's forensics.
  */
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPids } from '../../src/proc';
+import { portAccepts } from '../../src/temporal/dev-server';
 
 const HANDOFF_BIN = path.resolve(__dirname, '..', '..', 'bin', 'handoff.js');
 
@@ -15,14 +15,7 @@ const HANDOFF_BIN = path.resolve(__dirname, '..', '..', 'bin', 'handoff.js');
 export async function waitPortClosed(port: number, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
+    const open = await portAccepts(port);
     if (!open) return;
     await sleep(50);
   }

@@ -7,8 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
@@ -16,6 +16,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { SIMULATOR_ROUTING } from '../handoff-settings';
 import { startTime } from '../proc';
 import { registerSearchAttributes } from '../temporal/search-attributes';
+import { portAccepts } from '../temporal/dev-server';
 import { ENCRYPTION_KEYS_VARIABLE, loadOrCreateDevKeys } from '../temporal/encryption';
 import { CLUSTER_DB, CLUSTER_PARTS, clusterPaths, clusterPorts, partPort, portBaseProblem, SERVER_SERVICES, serverConfig, type ClusterPart, type ClusterPorts, type ServerService } from './plan';
 import { ensureTemporalRole, initPostgres, locatePostgres, postgresPid, postgresReady, startPostgres, stopPostgres, type Postgres } from './postgres';
@@ -96,22 +97,6 @@ function record(state: ClusterState, part: ClusterPart, pid: number): void {
   (state.starts ??= {})[part] = startTime(pid);
 }
 
-function tcpOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(1_000);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-  });
-}
-
 async function httpOk(url: string): Promise<boolean> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(3_000) });
@@ -177,7 +162,7 @@ function partSpecs(c: ReturnType<typeof resolved>, server: ServerBuild | undefin
     env: { ...env },
     // The worker service (the server's own system workflows) serves no gRPC: it is up once it
     // has joined the membership ring.
-    healthy: s === 'frontend' ? () => frontendServing(temporalAddress) : () => tcpOpen(s === 'worker' ? ports.membership[s] : ports.grpc[s]),
+    healthy: s === 'frontend' ? () => frontendServing(temporalAddress) : () => portAccepts(s === 'worker' ? ports.membership[s] : ports.grpc[s]),
     detail: `${s === 'worker' ? `membership 127.0.0.1:${ports.membership[s]}` : `grpc 127.0.0.1:${ports.grpc[s]}`}, metrics :${ports.serverMetrics[s]}`,
     readyTimeoutMs: 90_000,
   });
@@ -332,6 +317,9 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterHandl
   const state: ClusterState = (await readState(paths.state)) ?? { portBase: c.portBase, startedAt: new Date().toISOString(), pids: {} };
   if (state.portBase !== c.portBase) throw new Error(`the cluster in ${c.dir} runs from port ${state.portBase}; \`down\` it first or pass --port-base ${state.portBase}`);
   await mkdir(paths.logs, { recursive: true });
+  // PostgreSQL runs as its own user when we are root: the cluster's folder must let it in (a
+  // mkdtemp folder is 0700). Its parents are the caller's (initPostgres says when one is not).
+  if (userInfo().uid === 0) await chmod(c.dir, 0o755);
   const save = () => writeFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);
 
   progress(`cluster in ${path.relative(process.cwd(), c.dir) || '.'} (frontend 127.0.0.1:${ports.grpc.frontend})`);
@@ -340,7 +328,7 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<ClusterHandl
   for (const part of CLUSTER_PARTS) {
     const ours = part === 'postgres' ? pgs && (await postgresPid(pgs, paths.postgresData)) : ourPid(state, part);
     const port = partPort(ports, part);
-    if (ours === undefined && (await tcpOpen(port))) throw new Error(`${part}: port ${port} is taken by another process (\`npm start\`? another cluster?): stop it, or pass --port-base`);
+    if (ours === undefined && (await portAccepts(port))) throw new Error(`${part}: port ${port} is taken by another process (\`npm start\`? another cluster?): stop it, or pass --port-base`);
   }
   const server = await locateTemporalServer({ env: c.env, onProgress: progress });
   progress(`  ✔ Temporal server ${server.version} (${server.source === 'built' ? 'built' : 'cached'}: ${path.dirname(server.server)})`);

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { cliSearchAttributeType, HANDOFF_SEARCH_ATTRIBUTES } from '../../workflows/definitions';
@@ -97,6 +97,23 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       const addr = srv.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Whether something accepts TCP connections on `host:port` now (a 1 s bound). */
+export function portAccepts(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
     });
   });
 }

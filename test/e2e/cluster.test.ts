@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -48,8 +48,6 @@ describe('cluster smoke: PostgreSQL, server services, two workers, one killed', 
       return;
     }
     dir = await mkdtemp(path.join(tmpdir(), 'cxone-handoff-cluster-'));
-    // PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
-    await chmod(dir, 0o755);
     cluster = await clusterUp({ dir, portBase: PORT_BASE, progress: (l) => progress.push(l) });
     connection = await Connection.connect({ address: cluster.temporalAddress });
     client = new Client({ connection, namespace: cluster.namespace, dataConverter: dataConverterFromEnv(cluster.clientEnv) });
